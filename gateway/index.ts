@@ -1,0 +1,112 @@
+import path from 'node:path';
+import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { graphqlHandler, HttpListener, sendJson } from '../lib/http';
+import type { Logger } from '../lib/log';
+
+/** The composed supergraph shipped with the source; `paas-shack compose` rewrites it. */
+export const SUPERGRAPH_FILE = path.resolve(__dirname, '..', '..', 'gateway', 'supergraph.graphql');
+
+export interface GatewayOptions {
+  supergraphSdl: string;
+  /** Subgraph URLs by name; they replace the URLs written in the supergraph file. */
+  subgraphUrls: Record<string, string>;
+  host: string;
+  port: number;
+  bodyLimit: number;
+  logger: Logger;
+  /** How long readiness waits for each subgraph's health endpoint. */
+  healthTimeoutMs?: number;
+}
+
+interface SubgraphHealth {
+  name: string;
+  url: string;
+  ready: boolean;
+  error?: string;
+}
+
+/**
+ * The federated gateway: one `/graphql` over every subgraph, `/health/live` and
+ * `/health/ready`, which checks each subgraph's own health endpoint.
+ */
+export class Gateway {
+  private readonly apollo: ApolloServer;
+  private readonly http: HttpListener;
+
+  constructor(private readonly options: GatewayOptions) {
+    const gateway = new ApolloGateway({
+      supergraphSdl: options.supergraphSdl,
+      logger: options.logger,
+      buildService: ({ name, url }) =>
+        new RemoteGraphQLDataSource({ url: options.subgraphUrls[name] ?? url }),
+    });
+    this.apollo = new ApolloServer({
+      gateway,
+      plugins: [ApolloServerPluginLandingPageDisabled()],
+      logger: options.logger,
+      includeStacktraceInErrorResponses: false,
+    });
+    this.http = new HttpListener(
+      'gateway',
+      {
+        '/graphql': graphqlHandler(this.apollo, {
+          bodyLimit: options.bodyLimit,
+          context: async () => ({}),
+        }),
+        '/health/live': (_req, res) => sendJson(res, 200, { status: 'ok' }),
+        '/health/ready': async (_req, res) => {
+          const subgraphs = await this.subgraphHealth();
+          const ready = subgraphs.every((s) => s.ready);
+          sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'degraded', subgraphs });
+        },
+      },
+      options.logger,
+    );
+  }
+
+  private async subgraphHealth(): Promise<SubgraphHealth[]> {
+    return Promise.all(
+      Object.entries(this.options.subgraphUrls).map(async ([name, url]) => {
+        const healthUrl = url.replace(/\/graphql$/, '/health');
+        try {
+          const response = await fetch(healthUrl, {
+            signal: AbortSignal.timeout(this.options.healthTimeoutMs ?? 2000),
+          });
+          return {
+            name,
+            url,
+            ready: response.ok,
+            ...(response.ok ? {} : { error: `HTTP ${response.status}` }),
+          };
+        } catch (err) {
+          return { name, url, ready: false, error: (err as Error).message };
+        }
+      }),
+    );
+  }
+
+  async start(): Promise<void> {
+    await this.apollo.start();
+    await this.http.start(this.options.host, this.options.port, 'PAAS_GATEWAY_PORT');
+    this.options.logger.info(
+      { url: this.url, subgraphs: this.options.subgraphUrls },
+      'gateway listening',
+    );
+  }
+
+  get url(): string {
+    return this.http.url('/graphql');
+  }
+
+  get baseUrl(): string {
+    return this.http.url('');
+  }
+
+  async stop(): Promise<void> {
+    await this.http.stop();
+    await this.apollo.stop();
+    this.options.logger.info('gateway stopped');
+  }
+}
