@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Gateway, SUPERGRAPH_FILE } from '../gateway';
 import { ChangeFeed } from '../lib/changes';
+import { Cron } from '../lib/cron';
 import { platformSettings } from '../lib/config/platform';
 import { readSettings, type SettingsOf } from '../lib/config/read';
 import { createLogger, type Logger } from '../lib/log';
@@ -112,8 +113,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       stack.changes = changes;
       stack.onStop(() => changes.stop());
 
+      const cron = new Cron(store, logger.child({ component: 'cron' }));
+      stack.onStop(() => cron.stop());
+
       for (const [i, definition] of selection.services.entries()) {
-        await startService(stack, definition, serviceSettings[i], { store, changes });
+        await startService(stack, definition, serviceSettings[i], { store, changes, cron });
       }
     }
     if (selection.gateway) await startGateway(stack, all, routing.subgraphUrls);
@@ -128,7 +132,7 @@ async function startService(
   stack: Stack,
   definition: ServiceDefinition,
   settings: Record<string, unknown>,
-  shared: { store: Store; changes: ChangeFeed },
+  shared: { store: Store; changes: ChangeFeed; cron: Cron },
 ): Promise<void> {
   const logger = stack.logger.child({ service: definition.name });
   logger.info('starting');

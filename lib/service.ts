@@ -1,4 +1,5 @@
 import type { ChangeFeed } from './changes';
+import type { Cron } from './cron';
 import type { SettingsOf, SpecTable } from './config/read';
 import type { Logger } from './log';
 import type { Store } from './store';
@@ -8,6 +9,8 @@ import type { SubgraphSpec } from './subgraph/schema';
 export interface ServiceContext {
   store: Store;
   changes: ChangeFeed;
+  /** Scheduled jobs; one replica runs each firing. */
+  cron: Cron;
   /** A child logger with `{ service: name }`. */
   logger: Logger;
 }
