@@ -23,12 +23,14 @@ export function detachedModel(definition: ModelDefinition<StoredDocument>): Mode
 
 /** Converts a mongoose validation or cast error into one that names the field. */
 export function validationError(collection: string, err: unknown): Error {
+  // The store's interface names the document key `id`, so mongoose's `_id` is reported as `id`.
+  const fieldName = (path: string) => (path === '_id' ? 'id' : path);
   if (err instanceof mongoose.Error.ValidationError) {
     const [field, detail] = Object.entries(err.errors)[0] ?? ['', err];
-    return new DocumentValidationError(collection, field, detail.message);
+    return new DocumentValidationError(collection, fieldName(field), detail.message);
   }
   if (err instanceof mongoose.Error.CastError) {
-    return new DocumentValidationError(collection, err.path, err.message);
+    return new DocumentValidationError(collection, fieldName(err.path), err.message);
   }
   return err as Error;
 }

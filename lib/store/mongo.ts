@@ -1,6 +1,7 @@
 import mongoose, { type Connection, type Model } from 'mongoose';
 import { plain, validationError } from './documents';
 import {
+  DocumentValidationError,
   DuplicateKeyError,
   type Collection,
   type Filter,
@@ -135,9 +136,18 @@ class MongoCollection<T extends StoredDocument> implements Collection<T> {
     return plain(object as Record<string, unknown>) as unknown as T;
   }
 
+  /** Renames `id` to `_id`; an id that is not 24 hex digits fails, as in the embedded store. */
   private input(document: NewDocument<T>): Record<string, unknown> {
     const { id, ...fields } = document as Record<string, unknown>;
-    return id === undefined ? fields : { ...fields, _id: validId(String(id)) };
+    if (id === undefined) return fields;
+    if (typeof id !== 'string' || !/^[0-9a-f]{24}$/i.test(id)) {
+      throw new DocumentValidationError(
+        this.name,
+        'id',
+        `invalid id ${JSON.stringify(id)} in ${this.name}: expected 24 hexadecimal digits`,
+      );
+    }
+    return { ...fields, _id: new mongoose.Types.ObjectId(id) };
   }
 
   async insertOne(document: NewDocument<T>): Promise<T> {
@@ -186,7 +196,7 @@ class MongoCollection<T extends StoredDocument> implements Collection<T> {
     return this.run(async () => {
       const document = await this.model
         .findOneAndUpdate(mongoFilter(filter), update, {
-          new: true,
+          returnDocument: 'after',
           upsert: options.upsert === true,
           runValidators: true,
           timestamps: false,

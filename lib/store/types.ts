@@ -53,13 +53,23 @@ export interface FindOptions {
 export interface Collection<T extends StoredDocument> {
   readonly name: string;
   insertOne(doc: NewDocument<T>): Promise<T>;
-  /** Inserts all documents, in order; returns how many were written. */
+  /**
+   * Validates all documents, then inserts them in order; returns how many were written. A
+   * validation error writes none. A duplicate key stops the inserts, and the documents before
+   * it stay stored.
+   */
   insertMany(docs: NewDocument<T>[]): Promise<number>;
   findOne(filter: Filter, options?: FindOptions): Promise<T | null>;
   find(filter: Filter, options?: FindOptions): Promise<T[]>;
   count(filter: Filter): Promise<number>;
-  /** Updates the first match and returns it as it is after the update, or null. */
+  /**
+   * Updates the first match and returns it as it is after the update, or null. Neither backend
+   * maintains timestamps, so callers `$set` fields such as `updatedAt` themselves.
+   * NOTE: an upsert whose filter has an invalid `id` fails validation on the embedded store but
+   * creates a document with a new id on MongoDB.
+   */
   updateOne(filter: Filter, update: Update, options?: { upsert?: boolean }): Promise<T | null>;
+  /** Updates every match; returns how many documents changed, like MongoDB's modifiedCount. */
   updateMany(filter: Filter, update: Update): Promise<number>;
   deleteOne(filter: Filter): Promise<boolean>;
   deleteMany(filter: Filter): Promise<number>;
@@ -93,7 +103,10 @@ export interface Store {
   close(): Promise<void>;
 }
 
-/** Raised by both backends when a unique index rejects a write, like MongoDB's E11000. */
+/**
+ * Raised by both backends when a unique index rejects a write, like MongoDB's E11000.
+ * NOTE: `keyValue` is empty when the server omits it, as FerretDB 1.24 does.
+ */
 export class DuplicateKeyError extends Error {
   readonly code = 11000;
   constructor(

@@ -84,7 +84,9 @@ function comparison(schema: Schema, path: string, op: string, value: unknown): S
       const matched = hasNull
         ? { sql: `(${inner.sql} OR ${expression} IS NULL)`, params: inner.params }
         : inner;
-      return op === '$in' ? matched : { sql: `NOT (${matched.sql})`, params: matched.params };
+      if (op === '$in') return matched;
+      // A missing field makes `IN` yield NULL, but MongoDB's $nin matches missing fields.
+      return { sql: `NOT coalesce((${matched.sql}), 0)`, params: matched.params };
     }
     case '$exists':
       return { sql: `${expression} IS ${value ? 'NOT ' : ''}NULL`, params: [] };

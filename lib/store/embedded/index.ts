@@ -36,9 +36,11 @@ export class EmbeddedStore implements Store {
     mkdirSync(dataDir, { recursive: true });
     this.location = path.resolve(dataDir, EMBEDDED_FILE);
     this.db = new Database(this.location);
+    // The timeout comes first, so that switching to WAL also waits while another process
+    // holds a lock on the file.
+    this.db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
-    this.db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
     this.db.function('regexp', { deterministic: true }, (source, flags, value) => {
       if (typeof value !== 'string') return 0;
       return this.pattern(String(source), String(flags)).test(value) ? 1 : 0;
@@ -165,12 +167,26 @@ class EmbeddedCollection<T extends StoredDocument> implements Collection<T> {
     return document as unknown as T;
   }
 
-  /** Writes all documents in one transaction: on a duplicate key none of them is stored. */
+  /**
+   * Validates all documents, then writes them in order in one transaction. Like MongoDB's
+   * ordered insertMany, a duplicate key stops the writes but keeps the documents before it.
+   */
   async insertMany(inputs: NewDocument<T>[]): Promise<number> {
     const documents = await Promise.all(
       inputs.map((input) => prepareDocument(this.model, input as Record<string, unknown>)),
     );
-    this.db.transaction(() => documents.forEach((d) => this.insertRow(d)))();
+    let failure: unknown;
+    this.db.transaction(() => {
+      for (const document of documents) {
+        try {
+          this.insertRow(document);
+        } catch (err) {
+          failure = err;
+          return;
+        }
+      }
+    })();
+    if (failure !== undefined) throw failure;
     return documents.length;
   }
 
@@ -198,9 +214,7 @@ class EmbeddedCollection<T extends StoredDocument> implements Collection<T> {
 
   private async updated(row: Row, update: Update): Promise<Record<string, unknown>> {
     const { id, ...fields } = castDocument(this.model, row.id, JSON.parse(row.doc));
-    const changed = applyUpdate(fields, update);
-    if (this.model.schema.path('updatedAt')) changed.updatedAt = new Date();
-    return prepareDocument(this.model, { ...changed, id });
+    return prepareDocument(this.model, { ...applyUpdate(fields, update), id });
   }
 
   /**
@@ -252,7 +266,10 @@ class EmbeddedCollection<T extends StoredDocument> implements Collection<T> {
     for (const row of this.select(filter)) {
       let current: Row | undefined = row;
       for (let attempt = 0; current && attempt < MAX_UPDATE_ATTEMPTS; attempt++) {
-        if (this.replaceIfUnchanged(current, await this.updated(current, update))) {
+        const document = await this.updated(current, update);
+        // MongoDB counts only modified documents, so an update that changes nothing is skipped.
+        if (this.serialize(document).doc === current.doc) break;
+        if (this.replaceIfUnchanged(current, document)) {
           updated++;
           break;
         }
