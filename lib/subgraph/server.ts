@@ -33,6 +33,8 @@ export class SubgraphServer {
       plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled()],
       logger: options.logger,
       includeStacktraceInErrorResponses: false,
+      // The CLI stops every part in order on SIGINT and SIGTERM; Apollo's own handler would race it.
+      stopOnTerminationSignals: false,
     });
     this.http = new HttpListener(
       `${options.name} subgraph`,
