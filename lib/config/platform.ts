@@ -26,7 +26,7 @@ export const platformSettings = {
   logFormat: {
     env: 'PAAS_LOG_FORMAT',
     default: 'json',
-    unit: 'json | pretty',
+    unit: 'json or pretty',
     description: 'Log line format: one JSON object per line, or coloured text for a terminal.',
     parse: oneOf('json', 'pretty'),
   },
