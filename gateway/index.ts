@@ -2,6 +2,7 @@ import path from 'node:path';
 import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { GraphQLError } from 'graphql';
 import { graphqlHandler, HttpListener, sendJson } from '../lib/http';
 import type { Logger } from '../lib/log';
 
@@ -18,6 +19,37 @@ export interface GatewayOptions {
   logger: Logger;
   /** How long readiness waits for each subgraph's health endpoint. */
   healthTimeoutMs?: number;
+}
+
+/**
+ * Sends the gateway's requests to one subgraph. A failed request (connection refused, non-2xx
+ * status, a body that is not JSON) becomes an error that names the subgraph in its message and
+ * in `extensions.serviceName`, as errors returned by a subgraph already do.
+ */
+class SubgraphDataSource extends RemoteGraphQLDataSource {
+  constructor(
+    private readonly subgraphName: string,
+    url: string,
+    private readonly logger: Logger,
+  ) {
+    super({ url });
+  }
+
+  override didEncounterError(error: Error): void {
+    this.logger.warn(
+      { err: error, subgraph: this.subgraphName, url: this.url },
+      'subgraph request failed',
+    );
+    const extensions = error instanceof GraphQLError ? error.extensions : {};
+    throw new GraphQLError(`${this.subgraphName} subgraph request failed: ${error.message}`, {
+      originalError: error,
+      extensions: {
+        code: 'SUBREQUEST_HTTP_ERROR',
+        ...extensions,
+        serviceName: this.subgraphName,
+      },
+    });
+  }
 }
 
 interface SubgraphHealth {
@@ -40,13 +72,15 @@ export class Gateway {
       supergraphSdl: options.supergraphSdl,
       logger: options.logger,
       buildService: ({ name, url }) =>
-        new RemoteGraphQLDataSource({ url: options.subgraphUrls[name] ?? url }),
+        new SubgraphDataSource(name, options.subgraphUrls[name] ?? url ?? '', options.logger),
     });
     this.apollo = new ApolloServer({
       gateway,
       plugins: [ApolloServerPluginLandingPageDisabled()],
       logger: options.logger,
       includeStacktraceInErrorResponses: false,
+      // The CLI stops every part in order on SIGINT and SIGTERM; Apollo's own handler would race it.
+      stopOnTerminationSignals: false,
     });
     this.http = new HttpListener(
       'gateway',
@@ -81,7 +115,10 @@ export class Gateway {
             ...(response.ok ? {} : { error: `HTTP ${response.status}` }),
           };
         } catch (err) {
-          return { name, url, ready: false, error: (err as Error).message };
+          // fetch reports every network failure as "fetch failed", and its cause names the failure.
+          const cause = (err as Error & { cause?: unknown }).cause;
+          const error = cause instanceof Error ? cause.message : (err as Error).message;
+          return { name, url, ready: false, error };
         }
       }),
     );

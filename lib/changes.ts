@@ -17,8 +17,8 @@ revisionSchema.index({ topic: 1 }, { unique: true });
 export const RevisionModel = defineModel<Revision>('revisions', revisionSchema);
 
 /**
- * What changed: `key` names the changed item (a zone name, a route id) when the change was
- * made in this process; a change seen by polling the store has no key, so listeners reload all.
+ * A change notice. `key` names the changed item (a zone name, a route id) when the change was
+ * made in this process. A change seen by polling the store has no key, so listeners reload all.
  */
 export interface Change {
   topic: string;

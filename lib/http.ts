@@ -17,16 +17,34 @@ export function sendJson(res: http.ServerResponse, status: number, body: unknown
   res.end(text);
 }
 
-/** Reads a request body up to `limit` bytes; rejects with status 413 beyond it. */
+function bodyTooLarge(limit: number): Error {
+  return Object.assign(new Error(`request body exceeds the limit of ${limit} bytes`), {
+    status: 413,
+  });
+}
+
+/**
+ * Reads a request body up to `limit` bytes and rejects with status 413 beyond it, before reading
+ * when the Content-Length header is already larger. The rest of an oversized body is read and
+ * discarded rather than the socket destroyed, so the client still receives the 413 response.
+ */
 export function readBody(req: http.IncomingMessage, limit: number): Promise<string> {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit) {
+    req.resume();
+    return Promise.reject(bodyTooLarge(limit));
+  }
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    let overflowed = false;
     req.on('data', (chunk: Buffer) => {
+      if (overflowed) return;
       size += chunk.length;
       if (size > limit) {
-        reject(Object.assign(new Error(`request body exceeds ${limit} bytes`), { status: 413 }));
-        req.destroy();
+        overflowed = true;
+        chunks.length = 0;
+        reject(bodyTooLarge(limit));
         return;
       }
       chunks.push(chunk);
@@ -112,9 +130,14 @@ export class HttpListener {
     } catch (err) {
       const status = (err as { status?: number }).status ?? 500;
       if (status >= 500) this.logger.error({ err, path }, 'HTTP handler failed');
-      if (!res.headersSent)
-        sendJson(res, status, { errors: [{ message: (err as Error).message }] });
-      else res.destroy();
+      else this.logger.debug({ err, path, status }, 'HTTP request rejected');
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      // The request body may be only partly read, so the connection cannot be reused.
+      if (status === 413) res.setHeader('connection', 'close');
+      sendJson(res, status, { errors: [{ message: (err as Error).message }] });
     }
   }
 

@@ -72,8 +72,13 @@ function sameNetworks(a: string[], b: string[]): boolean {
   return a.length === b.length && [...a].sort().join() === [...b].sort().join();
 }
 
+/**
+ * Converts a stored record to the shared zone-data shape. The store keeps the root target of a
+ * null MX or "no service" SRV as ".", and zone data writes names without the trailing dot, so
+ * the root becomes "".
+ */
 export function toRecordData(document: RecordDocument): RecordData {
-  return {
+  const data: RecordData = {
     id: document.id,
     zone: document.zone,
     name: document.name,
@@ -87,6 +92,8 @@ export function toRecordData(document: RecordDocument): RecordData {
       ]),
     ),
   };
+  if (data.target === '.') data.target = '';
+  return data;
 }
 
 /**
@@ -244,6 +251,8 @@ export class DnsCatalog {
     return zones.map((z) => z.name).sort((a, b) => b.length - a.length)[0] ?? null;
   }
 
+  // NOTE: this reads the existing records before the caller writes, so two concurrent
+  // mutations on one name can both pass. The store has no transactions to close that gap.
   private async checkConsistency(
     candidate: Omit<RecordData, 'id'>,
     apex: string,
@@ -344,7 +353,7 @@ export class DnsCatalog {
     const replacesData = DATA_FIELDS.some((f) => fields[f] !== null && fields[f] !== undefined);
     const merged: RecordFields = replacesData
       ? fields
-      : { ...toRecordData(current), ...pick(fields, ['ttl', 'networks']) };
+      : { ...current, ...pick(fields, ['ttl', 'networks']) };
     const candidate = await this.recordCandidate(
       zone,
       name ?? current.name,
@@ -397,7 +406,7 @@ export class DnsCatalog {
     const zone = await this.requireZone(zoneName, 'zone');
     const page = pageArguments(first, after);
     const query: Filter = { zone: zone.name };
-    if (filter.name) query.name = ownerName(filter.name, zone.name);
+    if (filter.name) query.name = ownerName(filter.name, zone.name, 'name');
     if (filter.type) query.type = filter.type;
     const [items, total] = await Promise.all([
       this.records.find(page.after ? { ...query, id: { $gt: page.after } } : query, {

@@ -1,4 +1,5 @@
 import { isHostName } from '../../lib/config/spec';
+import { badInput } from '../../lib/errors';
 
 export { isHostName };
 
@@ -26,11 +27,18 @@ export function isInZone(name: string, apex: string): boolean {
 
 /**
  * Resolves an owner name given in a mutation: `@` or empty is the apex, a name that ends in the
- * apex is absolute, anything else is relative to the apex.
+ * apex is absolute, anything else is relative to the apex. A name with a trailing dot is
+ * absolute as in a zone file, so one outside the zone is rejected rather than made relative.
  */
-export function ownerName(input: string, apex: string): string {
+export function ownerName(input: string, apex: string, field = 'input.name'): string {
   const name = normalizeName(input);
   if (name === '' || name === '@') return apex;
   if (isInZone(name, apex)) return name;
+  if (input.trim().endsWith('.')) {
+    throw badInput(
+      field,
+      `${JSON.stringify(input)} is outside zone ${apex}; give a name inside it, or drop the trailing dot to make it relative`,
+    );
+  }
   return `${name}.${apex}`;
 }

@@ -22,7 +22,8 @@ export interface SoaData {
  * One resource record. Only the fields of its type are set:
  * A/AAAA `address`; CNAME/NS/PTR `target`; MX `preference` + `target`;
  * SRV `priority` + `weight` + `port` + `target`; CAA `flags` + `tag` + `value`;
- * TXT `text` (character-strings of at most 255 bytes each).
+ * TXT `text` (character-strings of at most 255 bytes each). The root name, a null MX or SRV
+ * target, is the empty string.
  */
 export interface RecordData {
   id: string;

@@ -1,4 +1,4 @@
-import { GraphQLDateTime } from 'graphql-scalars';
+import { GraphQLDateTime, GraphQLSafeInt } from 'graphql-scalars';
 import { Directive, Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { Connection } from '../../../lib/graphql/connection';
 import { RECORD_TYPES, type RecordType as RecordTypeName } from '../zone-data';
@@ -19,7 +19,10 @@ export class Soa {
   @Field({ description: 'RNAME: the hostmaster mailbox written as a host name.' })
   hostmaster!: string;
 
-  @Field(() => Int, { description: 'Date-based serial YYYYMMDDnn, increased by every change.' })
+  @Field(() => GraphQLSafeInt, {
+    description:
+      'Date-based serial YYYYMMDDnn, increased by every change; an unsigned 32-bit number.',
+  })
   serial!: number;
 
   @Field(() => Int)

@@ -1,0 +1,188 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { promisify } from 'node:util';
+import { TestStack } from '../helpers/stack';
+
+const execFileAsync = promisify(execFile);
+
+/** The compiled CLI, next to this test under dist/. */
+const CLI = path.resolve(__dirname, '..', '..', 'bin', 'paas-shack.js');
+const BODY_LIMIT = 4096;
+const ZONES = '{ zones { totalCount } }';
+
+interface Health {
+  status: string;
+  subgraphs: { name: string; ready: boolean; error?: string }[];
+}
+
+/** Returns a loopback port that nothing listens on: one the OS handed out and was closed again. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('expected a TCP address');
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return address.port;
+}
+
+async function getJson<T>(url: string): Promise<{ status: number; body: T }> {
+  const response = await fetch(url);
+  return { status: response.status, body: (await response.json()) as T };
+}
+
+async function postRaw(url: string, init: RequestInit): Promise<{ status: number; text: string }> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    ...init,
+  });
+  return { status: response.status, text: await response.text() };
+}
+
+describe('gateway over a running dns service', () => {
+  let stack: TestStack;
+
+  before(async () => {
+    stack = await TestStack.start({ env: { PAAS_GRAPHQL_BODY_LIMIT: String(BODY_LIMIT) } });
+  });
+
+  after(async () => {
+    await stack.stop();
+  });
+
+  test('host query joins dns records', async () => {
+    await stack.mutate(`mutation { createZone(input: { name: "hosts.example.test" }) { name } }`);
+    for (const [type, address] of [
+      ['A', '192.0.2.1'],
+      ['AAAA', '2001:db8::1'],
+    ]) {
+      await stack.mutate(
+        `mutation ($input: CreateRecordInput!) { createRecord(input: $input) { id } }`,
+        { input: { zone: 'hosts.example.test', name: 'www', type, address } },
+      );
+    }
+
+    const response = await stack.graphql<{
+      host: { name: string; records: { type: string; content: string }[] };
+    }>(`query ($name: String!) { host(name: $name) { name records { type content } } }`, {
+      name: 'WWW.hosts.example.test.',
+    });
+    assert.equal(response.errors, undefined);
+    assert.equal(response.data?.host.name, 'www.hosts.example.test');
+    const records = [...(response.data?.host.records ?? [])].sort((a, b) =>
+      a.type.localeCompare(b.type),
+    );
+    assert.deepEqual(records, [
+      { type: 'A', content: '192.0.2.1' },
+      { type: 'AAAA', content: '2001:db8::1' },
+    ]);
+  });
+
+  test('host without records is empty', async () => {
+    const response = await stack.graphql<{ host: { name: string; records: unknown[] } }>(
+      `{ host(name: "nothing.example.test") { name records { type } } }`,
+    );
+    assert.deepEqual(response.data?.host, { name: 'nothing.example.test', records: [] });
+  });
+
+  test('host invalid name rejected', async () => {
+    const response = await stack.graphql(`{ host(name: "bad name.example.test") { name } }`);
+    assert.equal(response.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
+    assert.equal(response.errors?.[0]?.extensions?.field, 'name');
+  });
+
+  test('health live and ready', async () => {
+    const live = await getJson<{ status: string }>(`${stack.baseUrl}/health/live`);
+    assert.equal(live.status, 200);
+    assert.equal(live.body.status, 'ok');
+
+    const ready = await getJson<Health>(`${stack.baseUrl}/health/ready`);
+    assert.equal(ready.status, 200);
+    assert.equal(ready.body.status, 'ready');
+    const dns = ready.body.subgraphs.find((s) => s.name === 'dns');
+    assert.equal(dns?.ready, true);
+  });
+
+  test('body over limit gets 413', async () => {
+    const query = JSON.stringify({ query: ZONES, padding: 'x'.repeat(BODY_LIMIT) });
+    const sized = await postRaw(stack.gatewayUrl, { body: query });
+    assert.equal(sized.status, 413);
+    assert.match(sized.text, /exceeds the limit of 4096 bytes/);
+
+    // Without Content-Length the limit is enforced while reading the chunked body.
+    const chunks = [query.slice(0, 2000), query.slice(2000)];
+    const stream = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        const chunk = chunks.shift();
+        if (chunk === undefined) controller.close();
+        else controller.enqueue(new TextEncoder().encode(chunk));
+      },
+    });
+    const chunked = await postRaw(stack.gatewayUrl, {
+      body: stream,
+      duplex: 'half',
+    } as RequestInit);
+    assert.equal(chunked.status, 413);
+
+    const after = await stack.graphql(ZONES);
+    assert.equal(after.status, 200);
+    assert.equal(after.errors, undefined);
+  });
+
+  test('malformed JSON gets 400', async () => {
+    const response = await postRaw(stack.gatewayUrl, { body: '{"query": "{ zones' });
+    assert.equal(response.status, 400);
+    assert.match(response.text, /not valid JSON/);
+
+    const after = await stack.graphql(ZONES);
+    assert.equal(after.status, 200);
+    assert.equal(after.errors, undefined);
+  });
+});
+
+describe('gateway with dns down', () => {
+  let stack: TestStack;
+
+  before(async () => {
+    const port = await closedPort();
+    stack = await TestStack.start({
+      only: ['gateway'],
+      env: { PAAS_GATEWAY_SUBGRAPHS: `dns=http://127.0.0.1:${port}/graphql` },
+    });
+  });
+
+  after(async () => {
+    await stack.stop();
+  });
+
+  test('query error names dns', async () => {
+    for (const attempt of [1, 2]) {
+      const response = await stack.graphql(ZONES);
+      assert.equal(response.status, 200, `attempt ${attempt}`);
+      const error = response.errors?.[0];
+      assert.ok(error, `attempt ${attempt}: expected an error`);
+      assert.equal(error.extensions?.serviceName, 'dns', `attempt ${attempt}`);
+      assert.match(error.message, /\bdns\b/, `attempt ${attempt}`);
+    }
+  });
+
+  test('live but not ready', async () => {
+    const live = await getJson<{ status: string }>(`${stack.baseUrl}/health/live`);
+    assert.equal(live.status, 200);
+
+    const ready = await getJson<Health>(`${stack.baseUrl}/health/ready`);
+    assert.equal(ready.status, 503);
+    assert.equal(ready.body.status, 'degraded');
+    const dns = ready.body.subgraphs.find((s) => s.name === 'dns');
+    assert.equal(dns?.ready, false);
+    assert.ok(dns?.error, 'the health entry says why dns is not ready');
+  });
+});
+
+test('supergraph file is current', async () => {
+  const { stdout } = await execFileAsync(process.execPath, [CLI, 'compose', '--check']);
+  assert.match(stdout, /is up to date/);
+});
