@@ -16,4 +16,9 @@ export default tseslint.config(
     languageOptions: { globals: { require: 'readonly', process: 'readonly', console: 'readonly' } },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
+  {
+    // ESLint reads its flat config from the default export.
+    files: ['eslint.config.mjs'],
+    rules: { 'no-restricted-exports': 'off' },
+  },
 );
