@@ -1,4 +1,4 @@
-import type { SettingSpec } from '../lib/config/spec';
+import { integer, type SettingSpec } from '../lib/config/spec';
 
 /** Parses `name=url` pairs separated by commas, e.g. `dns=http://dns:4001/graphql`. */
 function subgraphUrlList(raw: string): Record<string, string> {
@@ -31,5 +31,13 @@ export const gatewaySettings = {
     description:
       'Where the gateway reaches subgraphs that run in other processes, e.g. dns=http://dns:4001/graphql. Unlisted ones: http://127.0.0.1 on their PAAS_*_GRAPHQL_PORT.',
     parse: subgraphUrlList,
+  },
+  subgraphTimeout: {
+    env: 'PAAS_GATEWAY_SUBGRAPH_TIMEOUT',
+    default: '10000',
+    unit: 'ms',
+    description:
+      'How long the gateway waits for a subgraph to answer before the query gets an error naming it.',
+    parse: integer(100, 600_000),
   },
 } satisfies Record<string, SettingSpec>;

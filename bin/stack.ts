@@ -120,7 +120,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         await startService(stack, definition, serviceSettings[i], { store, changes, cron });
       }
     }
-    if (selection.gateway) await startGateway(stack, all, routing.subgraphUrls);
+    if (selection.gateway) await startGateway(stack, all, routing, env);
   } catch (err) {
     await stack.stop();
     throw err;
@@ -145,6 +145,7 @@ async function startService(
     port: settings[definition.graphqlPortSetting] as number,
     portSetting: definition.settings[definition.graphqlPortSetting].env,
     bodyLimit: stack.settings.graphqlBodyLimit,
+    maxDepth: stack.settings.graphqlMaxDepth,
     logger,
     status: () => instance.status(),
   });
@@ -162,7 +163,8 @@ async function startService(
 async function startGateway(
   stack: Stack,
   all: ServiceDefinition[],
-  configured: Record<string, string>,
+  routing: SettingsOf<typeof gatewaySettings>,
+  env: NodeJS.ProcessEnv,
 ): Promise<void> {
   let supergraphSdl: string;
   try {
@@ -173,16 +175,30 @@ async function startGateway(
     );
   }
 
-  // Subgraphs running in this process are reached where they actually listen (port 0 in tests).
+  const unknown = Object.keys(routing.subgraphUrls).filter(
+    (name) => !all.some((s) => s.name === name),
+  );
+  if (unknown.length > 0) {
+    throw new Error(
+      `invalid PAAS_GATEWAY_SUBGRAPHS: no service named ${unknown.join(', ')}; services are ${all.map((s) => s.name).join(', ')}`,
+    );
+  }
+
+  // Subgraphs running in this process are reached where they actually listen (port 0 in tests),
+  // the others at PAAS_GATEWAY_SUBGRAPHS or else on this machine at their configured port.
   const subgraphUrls: Record<string, string> = {};
   for (const definition of all) {
     const local = stack.running.find((r) => r.definition === definition);
-    const port = readSettings(definition.settings, {})[definition.graphqlPortSetting];
+    const port = readSettings(definition.settings, env)[definition.graphqlPortSetting];
     subgraphUrls[definition.name] =
-      local?.subgraph.url ?? configured[definition.name] ?? `http://127.0.0.1:${port}/graphql`;
+      local?.subgraph.url ??
+      routing.subgraphUrls[definition.name] ??
+      `http://127.0.0.1:${port}/graphql`;
   }
   const gateway = new Gateway({
     supergraphSdl,
+    subgraphTimeoutMs: routing.subgraphTimeout,
+    maxDepth: stack.settings.graphqlMaxDepth,
     subgraphUrls,
     host: stack.settings.graphqlHost,
     port: stack.settings.gatewayPort,

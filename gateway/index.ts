@@ -4,6 +4,7 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { GraphQLError } from 'graphql';
 import { graphqlHandler, HttpListener, sendJson } from '../lib/http';
+import { maxDepthRule } from '../lib/graphql/depth-limit';
 import type { Logger } from '../lib/log';
 
 /** The composed supergraph shipped with the source; `paas-shack compose` rewrites it. */
@@ -19,6 +20,10 @@ export interface GatewayOptions {
   logger: Logger;
   /** How long readiness waits for each subgraph's health endpoint. */
   healthTimeoutMs?: number;
+  /** How long a query waits for one subgraph request. */
+  subgraphTimeoutMs: number;
+  /** Deepest field nesting an operation may have. */
+  maxDepth: number;
 }
 
 /**
@@ -30,9 +35,15 @@ class SubgraphDataSource extends RemoteGraphQLDataSource {
   constructor(
     private readonly subgraphName: string,
     url: string,
+    timeoutMs: number,
     private readonly logger: Logger,
   ) {
-    super({ url });
+    super({
+      url,
+      // Apollo's data source has no timeout of its own, so a hung subgraph would hold the query.
+      fetcher: ((input: string, init?: RequestInit) =>
+        fetch(input, { ...init, signal: AbortSignal.timeout(timeoutMs) })) as never,
+    });
   }
 
   override didEncounterError(error: Error): void {
@@ -72,11 +83,17 @@ export class Gateway {
       supergraphSdl: options.supergraphSdl,
       logger: options.logger,
       buildService: ({ name, url }) =>
-        new SubgraphDataSource(name, options.subgraphUrls[name] ?? url ?? '', options.logger),
+        new SubgraphDataSource(
+          name,
+          options.subgraphUrls[name] ?? url ?? '',
+          options.subgraphTimeoutMs,
+          options.logger,
+        ),
     });
     this.apollo = new ApolloServer({
       gateway,
       plugins: [ApolloServerPluginLandingPageDisabled()],
+      validationRules: [maxDepthRule(options.maxDepth)],
       logger: options.logger,
       includeStacktraceInErrorResponses: false,
       // The CLI stops every part in order on SIGINT and SIGTERM; Apollo's own handler would race it.

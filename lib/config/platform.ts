@@ -59,4 +59,12 @@ export const platformSettings = {
     description: 'Largest GraphQL request body accepted by the gateway and subgraphs.',
     parse: integer(1024, 64 * 1024 * 1024),
   },
+  graphqlMaxDepth: {
+    env: 'PAAS_GRAPHQL_MAX_DEPTH',
+    default: '15',
+    unit: 'fields',
+    description:
+      'Deepest nesting of fields an operation may have; deeper ones are rejected before they run.',
+    parse: integer(2, 1000),
+  },
 } satisfies Record<string, SettingSpec>;

@@ -3,6 +3,7 @@ import {
   ApolloServerPluginInlineTraceDisabled,
   ApolloServerPluginLandingPageDisabled,
 } from '@apollo/server/plugin/disabled';
+import { maxDepthRule } from '../graphql/depth-limit';
 import { graphqlHandler, HttpListener, sendJson } from '../http';
 import type { Logger } from '../log';
 import { buildFederatedSchema, instanceContainer, type SubgraphSpec } from './schema';
@@ -16,6 +17,8 @@ export interface SubgraphServerOptions {
   /** Setting to name when the port cannot be bound. */
   portSetting: string;
   bodyLimit: number;
+  /** Deepest field nesting an operation may have. */
+  maxDepth: number;
   logger: Logger;
   /** Extra health details, e.g. listener addresses. */
   status: () => Record<string, unknown>;
@@ -31,6 +34,7 @@ export class SubgraphServer {
     this.apollo = new ApolloServer({
       schema,
       plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled()],
+      validationRules: [maxDepthRule(options.maxDepth)],
       logger: options.logger,
       includeStacktraceInErrorResponses: false,
       // The CLI stops every part in order on SIGINT and SIGTERM; Apollo's own handler would race it.

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { createServer } from 'node:net';
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
@@ -185,4 +185,58 @@ describe('gateway with dns down', () => {
 test('supergraph file is current', async () => {
   const { stdout } = await execFileAsync(process.execPath, [CLI, 'compose', '--check']);
   assert.match(stdout, /is up to date/);
+});
+
+describe('gateway limits', () => {
+  let stack: TestStack;
+  let silent: Server;
+  const held = new Set<Socket>();
+
+  before(async () => {
+    // Accepts connections and never answers, like a hung subgraph.
+    silent = createServer((socket) => {
+      held.add(socket);
+      socket.on('close', () => held.delete(socket));
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as AddressInfo;
+    stack = await TestStack.start({
+      only: ['gateway'],
+      env: {
+        PAAS_GRAPHQL_MAX_DEPTH: '3',
+        PAAS_GATEWAY_SUBGRAPH_TIMEOUT: '300',
+        PAAS_GATEWAY_SUBGRAPHS: `dns=http://127.0.0.1:${port}/graphql`,
+      },
+    });
+  });
+
+  after(async () => {
+    await stack.stop();
+    held.forEach((socket) => socket.destroy());
+    await new Promise((resolve) => silent.close(resolve));
+  });
+
+  test('deep query is rejected', async () => {
+    const response = await stack.graphql('{ zones { nodes { soa { serial } } } }');
+    assert.equal(response.data, undefined);
+    assert.match(response.errors?.[0]?.message ?? '', /deeper than the limit of 3 fields/);
+  });
+
+  test('hung subgraph times out', async () => {
+    const response = await stack.graphql('{ zones { totalCount } }');
+    const error = response.errors?.[0];
+    assert.ok(error, 'expected an error');
+    assert.equal(error.extensions?.serviceName, 'dns');
+    assert.match(error.message, /dns subgraph request failed/);
+  });
+
+  test('unknown subgraph name rejected', async () => {
+    await assert.rejects(
+      TestStack.start({
+        only: ['gateway'],
+        env: { PAAS_GATEWAY_SUBGRAPHS: 'dsn=http://127.0.0.1:1/graphql' },
+      }),
+      /invalid PAAS_GATEWAY_SUBGRAPHS: no service named dsn/,
+    );
+  });
 });
