@@ -27,7 +27,10 @@ describe('proxy load balancing', () => {
     for (const upstream of upstreams) await upstream.stop();
   });
 
-  async function route(strategy: string, weights = [1, 1, 1]): Promise<{ id: string; host: string }> {
+  async function route(
+    strategy: string,
+    weights = [1, 1, 1],
+  ): Promise<{ id: string; host: string }> {
     const host = `${strategy.toLowerCase().replace('_', '-')}.example.test`;
     const id = await stack.createRoute({
       host,
@@ -63,7 +66,14 @@ describe('proxy load balancing', () => {
   test('IP hash keeps a client on one target', async () => {
     const { id, host } = await route('IP_HASH');
     const seen = new Set<string>();
-    for (const address of ['127.0.0.1', '127.0.0.2', '127.0.0.3', '127.0.0.4', '127.0.0.5', '127.0.0.6']) {
+    for (const address of [
+      '127.0.0.1',
+      '127.0.0.2',
+      '127.0.0.3',
+      '127.0.0.4',
+      '127.0.0.5',
+      '127.0.0.6',
+    ]) {
       const counts = await distribution(port, host, 5, address);
       assert.equal(Object.keys(counts).length, 1, `${address} went to ${JSON.stringify(counts)}`);
       seen.add(Object.keys(counts)[0]);

@@ -39,12 +39,18 @@ describe('proxy failure handling', () => {
   });
 
   async function events(): Promise<Record<string, number>> {
-    const data = await stack.mutate<{ proxyStats: Stats }>('{ proxyStats { events { name count } } }');
+    const data = await stack.mutate<{ proxyStats: Stats }>(
+      '{ proxyStats { events { name count } } }',
+    );
     return Object.fromEntries(data.proxyStats.events.map((e) => [e.name, e.count]));
   }
 
   test('connection refused gives 502', async () => {
-    const id = await stack.createRoute({ host: 'refused.example.test', maxFails: 0, targets: [{ url: `http://127.0.0.1:${await closedPort()}` }] });
+    const id = await stack.createRoute({
+      host: 'refused.example.test',
+      maxFails: 0,
+      targets: [{ url: `http://127.0.0.1:${await closedPort()}` }],
+    });
     const response = await request(port, 'refused.example.test', '/');
     assert.equal(response.status, 502);
     assert.doesNotMatch(response.body, /127\.0\.0\.1|ECONNREFUSED/);
@@ -52,12 +58,20 @@ describe('proxy failure handling', () => {
   });
 
   test('upstream timeout gives 504', async () => {
-    const id = await stack.createRoute({ host: 'timeout.example.test', maxFails: 0, targets: [{ url: `http://127.0.0.1:${blackholePort}` }] });
+    const id = await stack.createRoute({
+      host: 'timeout.example.test',
+      maxFails: 0,
+      targets: [{ url: `http://127.0.0.1:${blackholePort}` }],
+    });
     const before = (await events()).gatewayTimeout ?? 0;
     const response = await request(port, 'timeout.example.test', '/');
     assert.equal(response.status, 504);
     assert.equal((await events()).gatewayTimeout, before + 1);
-    const slow = await stack.createRoute({ host: 'slow.example.test', responseTimeoutMs: 100, targets: [{ url: good.url }] });
+    const slow = await stack.createRoute({
+      host: 'slow.example.test',
+      responseTimeoutMs: 100,
+      targets: [{ url: good.url }],
+    });
     assert.equal((await request(port, 'slow.example.test', '/slow/1000')).status, 504);
     await stack.updateRoute({ id: slow, responseTimeoutMs: 5000 });
     assert.equal((await request(port, 'slow.example.test', '/slow/200')).status, 200);
@@ -72,10 +86,18 @@ describe('proxy failure handling', () => {
       '-c',
       'import socket,sys,time\ns=socket.socket()\ns.bind(("127.0.0.1",0))\ns.listen(0)\nprint(s.getsockname()[1],flush=True)\ntime.sleep(60)',
     ]);
-    const stuckPort = Number(await new Promise<string>((resolve) => python.stdout.once('data', (d) => resolve(String(d)))));
+    const stuckPort = Number(
+      await new Promise<string>((resolve) => python.stdout.once('data', (d) => resolve(String(d)))),
+    );
     const fillers = [0, 1, 2].map(() => connect(stuckPort, '127.0.0.1').on('error', () => {}));
     try {
-      const id = await stack.createRoute({ host: 'connect.example.test', connectTimeoutMs: 200, responseTimeoutMs: 60000, maxFails: 0, targets: [{ url: `http://127.0.0.1:${stuckPort}` }] });
+      const id = await stack.createRoute({
+        host: 'connect.example.test',
+        connectTimeoutMs: 200,
+        responseTimeoutMs: 60000,
+        maxFails: 0,
+        targets: [{ url: `http://127.0.0.1:${stuckPort}` }],
+      });
       const response = await request(port, 'connect.example.test', '/');
       assert.equal(response.status, 504);
       await stack.deleteRoute(id);
@@ -107,19 +129,28 @@ describe('proxy failure handling', () => {
     await flaky.stop();
     // Round robin sends every other request to the stopped target until two failures eject it.
     const statuses = [];
-    for (let i = 0; i < 4; i++) statuses.push((await request(port, 'passive.example.test', '/')).status);
+    for (let i = 0; i < 4; i++)
+      statuses.push((await request(port, 'passive.example.test', '/')).status);
     assert.equal(statuses.filter((s) => s === 502).length, 2, JSON.stringify(statuses));
     const route = await stack.mutate<{ route: { targets: { url: string; health: string }[] } }>(
       'query($id: String!) { route(id: $id) { targets { url health } } }',
       { id },
     );
     assert.equal(route.route.targets.find((t) => t.url === flakyUrl)?.health, 'UNHEALTHY');
-    for (let i = 0; i < 6; i++) assert.equal((await request(port, 'passive.example.test', '/')).status, 200);
+    for (let i = 0; i < 6; i++)
+      assert.equal((await request(port, 'passive.example.test', '/')).status, 200);
 
     // Back on the same port, the target is tried again after failTimeoutMs and stays in.
-    const revived = http.createServer((_req, res) => res.end(JSON.stringify({ name: 'revived', headers: {} })));
-    await new Promise<void>((resolve) => revived.listen(Number(new URL(flakyUrl).port), '127.0.0.1', resolve));
-    await waitFor('target recovered', async () => echo(await request(port, 'passive.example.test', '/')).name === 'revived');
+    const revived = http.createServer((_req, res) =>
+      res.end(JSON.stringify({ name: 'revived', headers: {} })),
+    );
+    await new Promise<void>((resolve) =>
+      revived.listen(Number(new URL(flakyUrl).port), '127.0.0.1', resolve),
+    );
+    await waitFor(
+      'target recovered',
+      async () => echo(await request(port, 'passive.example.test', '/')).name === 'revived',
+    );
     await waitFor('health shown', async () => {
       const data = await stack.mutate<{ route: { targets: { url: string; health: string }[] } }>(
         'query($id: String!) { route(id: $id) { targets { url health } } }',
@@ -136,7 +167,13 @@ describe('proxy failure handling', () => {
     const sick = await Upstream.start('sick');
     const id = await stack.createRoute({
       host: 'active.example.test',
-      healthCheck: { path: '/health', intervalMs: 100, timeoutMs: 100, healthyThreshold: 2, unhealthyThreshold: 2 },
+      healthCheck: {
+        path: '/health',
+        intervalMs: 100,
+        timeoutMs: 100,
+        healthyThreshold: 2,
+        unhealthyThreshold: 2,
+      },
       targets: [{ url: sick.url }, { url: good.url }],
     });
     const health = async () => {
@@ -154,7 +191,8 @@ describe('proxy failure handling', () => {
     sick.healthy = true;
     await waitFor('check restores target', async () => (await health()) === 'HEALTHY');
     const names = new Set<string>();
-    for (let i = 0; i < 4; i++) names.add(echo(await request(port, 'active.example.test', '/')).name);
+    for (let i = 0; i < 4; i++)
+      names.add(echo(await request(port, 'active.example.test', '/')).name);
     assert.deepEqual([...names].sort(), ['good', 'sick']);
     await stack.deleteRoute(id);
     await sick.stop();
@@ -172,11 +210,17 @@ describe('proxy failure handling', () => {
     for (let i = 0; i < 4; i++) {
       assert.equal((await request(port, 'retry.example.test', '/')).status, 200, 'GET is retried');
     }
-    assert.equal((await events()).retries, before + 2, 'two of four GETs hit the dead target first');
+    assert.equal(
+      (await events()).retries,
+      before + 2,
+      'two of four GETs hit the dead target first',
+    );
 
     const posts = [];
     for (let i = 0; i < 4; i++) {
-      posts.push((await request(port, 'retry.example.test', '/', { method: 'POST', body: 'x' })).status);
+      posts.push(
+        (await request(port, 'retry.example.test', '/', { method: 'POST', body: 'x' })).status,
+      );
     }
     assert.deepEqual(posts.sort(), [200, 200, 502, 502], 'POST with a body is never retried');
     await stack.deleteRoute(id);

@@ -174,7 +174,12 @@ export class Upstream {
     const status = /^\/status\/(\d{3})/.exec(url);
     const slow = /^\/slow\/(\d+)/.exec(url);
     const reply = (code: number) => {
-      const body = JSON.stringify({ name: this.name, method: req.method, url, headers: req.headers });
+      const body = JSON.stringify({
+        name: this.name,
+        method: req.method,
+        url,
+        headers: req.headers,
+      });
       res.writeHead(code, { 'content-type': 'application/json', 'x-upstream': this.name });
       res.end(body);
     };

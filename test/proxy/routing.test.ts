@@ -75,7 +75,10 @@ describe('proxy data plane routing', () => {
     ];
     const via = async (host: string, path: string) => {
       const result = await curl(['-H', `Host: ${host}`, `http://127.0.0.1:${port}${path}`]);
-      return { status: result.status, echo: result.status === 200 ? JSON.parse(result.body) : null };
+      return {
+        status: result.status,
+        echo: result.status === 200 ? JSON.parse(result.body) : null,
+      };
     };
     const root = await via('shop.example.test', '/page?q=1');
     assert.equal(root.echo.name, 'a');
@@ -101,7 +104,10 @@ describe('proxy data plane routing', () => {
       preserveHost: false,
       targets: [{ url: a.url }],
       requestHeaders: { set: [{ name: 'X-Env', value: 'test' }], remove: ['x-remove-me'] },
-      responseHeaders: { set: [{ name: 'Strict-Transport-Security', value: 'max-age=60' }], remove: ['x-upstream'] },
+      responseHeaders: {
+        set: [{ name: 'Strict-Transport-Security', value: 'max-age=60' }],
+        remove: ['x-upstream'],
+      },
     });
     const response = await request(port, 'headers.example.test', '/', {
       headers: {
@@ -118,7 +124,11 @@ describe('proxy data plane routing', () => {
     const seen = echo(response).headers;
     assert.equal(seen['x-env'], 'test');
     assert.equal(seen['x-remove-me'], undefined);
-    assert.equal(seen.host, a.url.slice('http://'.length), 'preserveHost false sends the target host');
+    assert.equal(
+      seen.host,
+      a.url.slice('http://'.length),
+      'preserveHost false sends the target host',
+    );
     assert.equal(seen['x-forwarded-for'], '127.0.0.1', 'untrusted peer: client value replaced');
     assert.equal(seen['x-forwarded-proto'], 'http');
     assert.equal(seen['x-forwarded-host'], 'headers.example.test');
@@ -131,12 +141,19 @@ describe('proxy data plane routing', () => {
 
     const trusted = await request(port, 'headers.example.test', '/', {
       localAddress: '127.0.0.2',
-      headers: { 'x-forwarded-for': '198.51.100.7', forwarded: 'for=198.51.100.7', 'x-forwarded-proto': 'https' },
+      headers: {
+        'x-forwarded-for': '198.51.100.7',
+        forwarded: 'for=198.51.100.7',
+        'x-forwarded-proto': 'https',
+      },
     });
     const kept = echo(trusted).headers;
     assert.equal(kept['x-forwarded-for'], '198.51.100.7, 127.0.0.2');
     assert.equal(kept['x-forwarded-proto'], 'https');
-    assert.equal(kept.forwarded, 'for=198.51.100.7, for=127.0.0.2;host=headers.example.test;proto=http');
+    assert.equal(
+      kept.forwarded,
+      'for=198.51.100.7, for=127.0.0.2;host=headers.example.test;proto=http',
+    );
     await stack.deleteRoute(id);
   });
 
@@ -152,22 +169,41 @@ describe('proxy data plane routing', () => {
     assert.match(none.body, /www-authenticate: Basic realm="ops"/i);
     const wrong = await curl(['-H', 'Host: auth.example.test', '-u', 'alice:wrong', url]);
     assert.equal(wrong.status, 401);
-    const unknown = await curl(['-H', 'Host: auth.example.test', '-u', 'mallory:correct horse', url]);
+    const unknown = await curl([
+      '-H',
+      'Host: auth.example.test',
+      '-u',
+      'mallory:correct horse',
+      url,
+    ]);
     assert.equal(unknown.status, 401);
     for (let i = 0; i < 2; i++) {
       const good = await curl(['-H', 'Host: auth.example.test', '-u', 'alice:correct horse', url]);
       assert.equal(good.status, 200);
-      assert.equal(JSON.parse(good.body).headers.authorization, undefined, 'credentials stay at the proxy');
+      assert.equal(
+        JSON.parse(good.body).headers.authorization,
+        undefined,
+        'credentials stay at the proxy',
+      );
     }
     await stack.deleteRoute(id);
   });
 
   test('route changes apply live', async () => {
     const id = await stack.createRoute({ host: 'live.example.test', targets: [{ url: a.url }] });
-    await waitFor('route created', async () => (await request(port, 'live.example.test', '/')).status === 200);
+    await waitFor(
+      'route created',
+      async () => (await request(port, 'live.example.test', '/')).status === 200,
+    );
     await stack.updateRoute({ id, targets: [{ url: b.url }] });
-    await waitFor('target changed', async () => echo(await request(port, 'live.example.test', '/')).name === 'b');
+    await waitFor(
+      'target changed',
+      async () => echo(await request(port, 'live.example.test', '/')).name === 'b',
+    );
     await stack.deleteRoute(id);
-    await waitFor('route deleted', async () => (await request(port, 'live.example.test', '/')).status === 404);
+    await waitFor(
+      'route deleted',
+      async () => (await request(port, 'live.example.test', '/')).status === 404,
+    );
   });
 });
