@@ -79,6 +79,7 @@ export class RouteCatalog {
     host: string | null | undefined,
   ): Promise<Page<RouteDocument>> {
     const page = pageArguments(first, after);
+    // NOTE: pages are cut in memory from every route; fine for thousands of routes, not millions.
     const all = await this.routes.find({}, { sort: { host: 1, pathPrefix: 1, id: 1 } });
     const matching = host ? all.filter((route) => route.host === host.toLowerCase()) : all;
     // The cursor is host, path prefix and id joined by a space, which neither can contain.

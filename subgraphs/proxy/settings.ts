@@ -82,7 +82,7 @@ export const proxySettings = {
     default: '60000',
     unit: 'ms',
     description:
-      'Default time a target may stay silent (before and during its response); routes can override it. Gives 504.',
+      'Default time a target has to send its response headers; routes can override it. Gives 504.',
     parse: integer(1, 86_400_000),
   },
   upstreamIdleTimeout: {
@@ -90,7 +90,7 @@ export const proxySettings = {
     default: '4000',
     unit: 'ms',
     description:
-      'Idle keep-alive connections to targets are closed after this long; keep it below the targets’ own keep-alive timeout.',
+      'Idle keep-alive connections to targets are closed after this long; keep it below the keep-alive timeout of the targets.',
     parse: integer(100, 600_000),
   },
   accessLogLevel: {

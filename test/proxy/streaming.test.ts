@@ -16,7 +16,7 @@ describe('proxy streaming, WebSockets and live changes', () => {
 
   before(async () => {
     stack = await ProxyTestStack.start();
-    // Answers /upload with the SHA-256 and size of the body, hashed as it streams in.
+    // Responds to /upload with the SHA-256 and size of the body, hashed as it streams in.
     const hashing = (req: http.IncomingMessage, res: http.ServerResponse) => {
       if (req.url !== '/upload') return false;
       const hash = createHash('sha256');

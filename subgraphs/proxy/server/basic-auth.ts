@@ -9,9 +9,9 @@ const CACHE_MAX = 1000;
 const UNKNOWN_USER_HASH = '$2b$10$nvqH57zVUTHmR72CWhCATOokYmFZZPQPVV7lBb.vQoinNQu5Zmg0K';
 
 /**
- * Checks `Authorization: Basic` headers against a route's users. bcrypt costs tens of
- * milliseconds, so a successful check is remembered as the SHA-256 of the header; a wrong
- * password is checked with bcrypt every time.
+ * Checks `Authorization: Basic` headers against a route's users. Because bcrypt costs tens of
+ * milliseconds, a successful check is remembered as the SHA-256 of the header. A wrong password
+ * is checked with bcrypt every time.
  */
 export class BasicAuthGate {
   private readonly verified = new Map<string, Buffer>();
@@ -25,6 +25,7 @@ export class BasicAuthGate {
     return `Basic realm="${this.auth.realm}", charset="UTF-8"`;
   }
 
+  // TODO: failed attempts are not rate-limited, and each one costs a bcrypt comparison.
   async check(header: string | undefined): Promise<boolean> {
     if (!header || !/^basic /i.test(header)) return false;
     const token = header.slice(6).trim();

@@ -25,7 +25,7 @@ interface Attempt {
   done: boolean;
 }
 
-/** What the forwarder remembers about a request or WebSocket handshake while it is proxied. */
+/** State of one request or WebSocket handshake while the forwarder proxies it. */
 export interface ProxyContext {
   route: RouteRuntime;
   startedAt: number;
@@ -37,7 +37,7 @@ export interface ProxyContext {
   attempts: number;
   canRetry: boolean;
   clientWantsClose: boolean;
-  /** Set once a WebSocket handshake was answered with 101 by the target. */
+  /** True once the target accepted a WebSocket handshake with 101. */
   upgraded: boolean;
 }
 
@@ -118,7 +118,7 @@ export class Forwarder {
       headers['transfer-encoding'] = 'chunked';
       (req as MarkedRequest)[CHUNKED] = true;
     }
-    // Node's server already answered `Expect: 100-continue`; the target must not answer again.
+    // Node's server has already sent 100 Continue for `Expect: 100-continue`, so the target must not.
     delete headers.expect;
     if (route.auth) delete headers.authorization;
     setForwardedHeaders(req, this.config.trustedProxies);
@@ -130,7 +130,7 @@ export class Forwarder {
     return context;
   }
 
-  /** Picks a target and sends the request to it; answers 503 when no target is available. */
+  /** Picks a target and sends the request to it, or responds 503 when no target is available. */
   private attempt(req: IncomingMessage, res: ServerResponse, context: ProxyContext): void {
     const upstream = context.route.pick(context.client, context.tried);
     if (!upstream) {
@@ -191,6 +191,7 @@ export class Forwarder {
     const attempt = context?.attempt;
     if (!context || !attempt) return;
     // The response timeout covers the wait for headers; a slow client must not trip it later.
+    // NOTE: so a target that stalls in the middle of its body is not cut off by the proxy.
     attempt.proxyRequest?.setTimeout(0);
     this.upstreamResponded(context, attempt.upstream);
 

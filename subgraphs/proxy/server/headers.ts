@@ -57,6 +57,7 @@ export function setForwardedHeaders(req: IncomingMessage, trusted: CidrList): vo
   const peer = clientAddress(req);
   const keep = isTrusted(trusted, req.socket.remoteAddress);
   const host = headers.host ?? '';
+  // NOTE: the listener speaks plain HTTP only (no TLS termination), so the hop is always http.
   const proto = 'http';
 
   const priorFor = keep ? headers['x-forwarded-for'] : undefined;

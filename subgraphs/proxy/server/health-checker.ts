@@ -4,6 +4,8 @@ import type { Logger } from '../../../lib/log';
 import type { HealthCheckData } from '../route-data';
 import type { HealthPolicy, Upstream } from './upstream';
 
+// NOTE: every replica of the proxy runs its own checks and keeps its own view of health. The
+// check path is requested on the target's origin, without the target URL's base path.
 /**
  * Active health checks of one route: every interval, one GET of the check path per enabled
  * target on a fresh connection. Redirects are not followed; only the expected status passes.
@@ -35,7 +37,7 @@ export class HealthChecker {
 
   private runAll(): void {
     for (const upstream of this.upstreams()) {
-      // A check still waiting for its answer is not started twice.
+      // A check still waiting for its response is not started twice.
       if (!upstream.enabled || this.running.has(upstream)) continue;
       this.running.add(upstream);
       void this.probe(upstream).then(({ passed, reason }) => {

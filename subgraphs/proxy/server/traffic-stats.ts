@@ -1,6 +1,8 @@
 /** Upper bounds of the latency histogram buckets, in milliseconds; the last bucket is open. */
 export const LATENCY_BUCKETS_MS = [5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000];
 
+// NOTE: counters live in the memory of one process; replicas count separately and a restart
+// starts from zero.
 /**
  * Request counters of a route or a target since this process started: requests, responses by
  * status class, transport failures and a latency histogram.

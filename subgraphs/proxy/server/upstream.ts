@@ -4,7 +4,7 @@ import { TrafficStats } from './traffic-stats';
 
 export type TargetHealth = 'HEALTHY' | 'UNHEALTHY' | 'DISABLED';
 
-/** How a route wants its targets' health judged. */
+/** Health rules of a route, applied to each of its targets. */
 export interface HealthPolicy {
   /** Consecutive transport failures that eject a target; 0 turns passive ejection off. */
   maxFails: number;
@@ -43,6 +43,7 @@ export class Upstream {
     idleTimeoutMs: number,
   ) {
     this.target = new URL(url.replace(/^ws(s?):/, 'http$1:'));
+    // NOTE: https targets are verified against Node's CA bundle; self-signed targets fail (502).
     const options = { keepAlive: true, timeout: idleTimeoutMs, scheduling: 'lifo' as const };
     this.agent =
       this.target.protocol === 'https:' ? new https.Agent(options) : new http.Agent(options);
@@ -74,7 +75,7 @@ export class Upstream {
     if (this.active === 0) this.agent.destroy();
   }
 
-  /** A response arrived: the failure streak ends, and a half-open target is back. */
+  /** Resets the failure streak and brings back a half-open target; returns true if it was down. */
   passiveSuccess(policy: HealthPolicy): boolean {
     this.consecutiveFailures = 0;
     if (this.down && !policy.activeChecks) return this.markUp();

@@ -60,6 +60,7 @@ export class WebSocketProxy {
       upstream.stats.record(status, performance.now() - startedAt);
     });
 
+    // NOTE: handshakes are not retried, and an upgraded pair has no idle timeout.
     this.forwarder.proxy.ws(
       req,
       socket,
