@@ -56,10 +56,15 @@ export function toRouteData(document: RouteDocument): RouteData {
 export class RouteCatalog {
   private readonly routes: Collection<RouteDocument>;
 
+  /**
+   * @param applied resolves once this process's routing table has taken in the last published
+   *   change, so that a mutation returns only when the proxy already serves it.
+   */
   constructor(
     store: Store,
     private readonly changes: ChangeFeed,
     private readonly logger: Logger,
+    private readonly applied: () => Promise<void> = async () => {},
   ) {
     this.routes = store.collection(RouteModel);
   }
@@ -115,6 +120,7 @@ export class RouteCatalog {
       'route created',
     );
     await this.changes.publish(ROUTES_TOPIC, route.id);
+    await this.applied();
     return route;
   }
 
@@ -139,6 +145,7 @@ export class RouteCatalog {
     if (!updated) throw notFoundField('route', input.id, 'input.id');
     this.logger.info({ route: updated.id, host: updated.host }, 'route updated');
     await this.changes.publish(ROUTES_TOPIC, updated.id);
+    await this.applied();
     return updated;
   }
 
@@ -148,6 +155,7 @@ export class RouteCatalog {
     await this.routes.deleteOne({ id: route.id });
     this.logger.info({ route: route.id, host: route.host }, 'route deleted');
     await this.changes.publish(ROUTES_TOPIC, route.id);
+    await this.applied();
     return { id: route.id };
   }
 

@@ -18,7 +18,7 @@ export const proxyService: ServiceDefinition<typeof proxySettings> = {
   subgraph: { resolvers: [RouteResolver, ProxyStatsResolver, HostResolver] },
 
   create(settings, { store, changes, logger }) {
-    const catalog = new RouteCatalog(store, changes, logger);
+    const catalog = new RouteCatalog(store, changes, logger, () => reloading);
     const routes = new RouteSet(
       {
         connectTimeoutMs: settings.connectTimeout,
