@@ -116,18 +116,22 @@ async function startPaasShack(dir: string, port: number): Promise<ChildProcess> 
   const gatewayPort = await freePort();
   const subgraphPort = await freePort();
   const cli = path.resolve(__dirname, '..', 'bin', 'paas-shack.js');
-  const child = spawn(process.execPath, [cli, 'start'], {
-    stdio: ['ignore', 'ignore', 'inherit'],
-    env: {
-      ...process.env,
-      PAAS_DATA_DIR: path.join(dir, 'data'),
-      PAAS_DNS_HOST: '127.0.0.1',
-      PAAS_DNS_PORT: String(port),
-      PAAS_GATEWAY_PORT: String(gatewayPort),
-      PAAS_DNS_GRAPHQL_PORT: String(subgraphPort),
-      PAAS_LOG_LEVEL: 'warn',
+  const child = spawn(
+    process.execPath,
+    [cli, 'start', '--service', 'dns', '--service', 'gateway'],
+    {
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: {
+        ...process.env,
+        PAAS_DATA_DIR: path.join(dir, 'data'),
+        PAAS_DNS_HOST: '127.0.0.1',
+        PAAS_DNS_PORT: String(port),
+        PAAS_GATEWAY_PORT: String(gatewayPort),
+        PAAS_DNS_GRAPHQL_PORT: String(subgraphPort),
+        PAAS_LOG_LEVEL: 'warn',
+      },
     },
-  });
+  );
   const graphql = async (query: string) => {
     const response = await fetch(`http://127.0.0.1:${gatewayPort}/graphql`, {
       method: 'POST',

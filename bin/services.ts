@@ -1,5 +1,9 @@
 import type { ServiceDefinition } from '../lib/service';
 import { dnsService } from '../subgraphs/dns';
+import { proxyService } from '../subgraphs/proxy';
 
 /** Every domain service, in start order. A new service needs one line here. */
-export const services: ServiceDefinition[] = [dnsService as unknown as ServiceDefinition];
+export const services: ServiceDefinition[] = [
+  dnsService as unknown as ServiceDefinition,
+  proxyService as unknown as ServiceDefinition,
+];

@@ -1,7 +1,9 @@
 import 'reflect-metadata';
-import { ClassType, Field, Int, ObjectType } from 'type-graphql';
+import { ClassType, Directive, Field, Int, ObjectType } from 'type-graphql';
 import { badInput } from '../errors';
 
+// Every service with a paged list defines this same type, so composition needs it shareable.
+@Directive('@shareable')
 @ObjectType({ description: 'Position of a page within a list.' })
 export class PageInfo {
   @Field()

@@ -6,6 +6,9 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import mongoose from 'mongoose';
 import { startStack, type Stack } from '../../bin/stack';
+import { services } from '../../bin/services';
+import { platformSettings } from '../../lib/config/platform';
+import type { SettingSpec } from '../../lib/config/spec';
 
 const execFileAsync = promisify(execFile);
 
@@ -92,6 +95,23 @@ export function parseKdigJson(stdout: string): DnsResponse {
   };
 }
 
+/**
+ * Returns settings that put every listener of every registered service on a free loopback
+ * port: each port setting becomes 0 and each bind address 127.0.0.1.
+ */
+export function loopbackListeners(): Record<string, string> {
+  const specs: SettingSpec[] = [
+    ...Object.values(platformSettings),
+    ...services.flatMap((service) => Object.values(service.settings) as SettingSpec[]),
+  ];
+  const env: Record<string, string> = {};
+  for (const spec of specs) {
+    if (spec.unit === 'port') env[spec.env] = '0';
+    if (spec.unit === 'IP address') env[spec.env] = '127.0.0.1';
+  }
+  return env;
+}
+
 export interface TestStackOptions {
   /** Extra settings, merged over the test defaults. */
   env?: Record<string, string>;
@@ -134,10 +154,7 @@ export class TestStack {
     const dataDir = options.dataDir ?? mkdtempSync(path.join(tmpdir(), 'paas-shack-test-'));
     const database = options.database ?? `paas_shack_test_${randomBytes(6).toString('hex')}`;
     const env: NodeJS.ProcessEnv = {
-      PAAS_GATEWAY_PORT: '0',
-      PAAS_DNS_GRAPHQL_PORT: '0',
-      PAAS_DNS_PORT: '0',
-      PAAS_DNS_HOST: '127.0.0.1',
+      ...loopbackListeners(),
       PAAS_LOG_LEVEL: 'silent',
       PAAS_REVISION_POLL_INTERVAL: '0',
       PAAS_DATA_DIR: dataDir,
