@@ -1,6 +1,8 @@
-import { ClassType, Field, Int, ObjectType } from 'type-graphql';
+import { ClassType, Directive, Field, Int, ObjectType } from 'type-graphql';
 import { badInput } from '../errors';
 
+// Every subgraph with a connection defines PageInfo, so federation needs it shareable.
+@Directive('@shareable')
 @ObjectType({ description: 'Position of a page within a list.' })
 export class PageInfo {
   @Field()
