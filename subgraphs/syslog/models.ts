@@ -5,7 +5,7 @@ import { SEVERITY_NAMES, type SeverityName } from './codes';
 export type Transport = 'udp' | 'tcp';
 export const TRANSPORTS: Transport[] = ['udp', 'tcp'];
 
-/** How a message was parsed: by its RFC, or as a plain line without a syslog header. */
+/** Format a message was parsed as: its RFC, or a plain line without a syslog header. */
 export type MessageFormat = 'rfc5424' | 'rfc3164' | 'unknown';
 export const MESSAGE_FORMATS: MessageFormat[] = ['rfc5424', 'rfc3164', 'unknown'];
 
@@ -78,7 +78,7 @@ export type SeverityCounts = Record<SeverityName, number>;
 /** Message counts of one host and app name, kept up to date by the writer and retention. */
 export interface LogSourceDocument extends StoredDocument {
   host: string;
-  /** App name, or '' for messages without one (so the unique index sees a value). */
+  /** App name, or '' for messages without one (so the unique index gets a value). */
   appName: string;
   total: number;
   severityCounts: SeverityCounts;

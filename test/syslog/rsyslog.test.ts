@@ -17,7 +17,7 @@ async function freeUdpPort(): Promise<number> {
 }
 
 /**
- * An rsyslog of its own: receives UDP on loopback and forwards over TCP to the receiver,
+ * Writes the config of an rsyslog of its own, which receives UDP on loopback and forwards over TCP to the receiver,
  * RFC 5424 with octet counting for tag `fwd5424`, the traditional format with LF framing for
  * everything else. No imuxsock or imklog: it never touches the system's logs.
  */

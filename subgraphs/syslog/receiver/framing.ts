@@ -17,7 +17,7 @@ const OCTET_COUNT_MAX_DIGITS = 9;
 
 export type FramingMode = 'octet-counting' | 'non-transparent';
 
-/** Why a connection's byte stream cannot be read on; the connection is closed. */
+/** Reason a connection's byte stream cannot be read further, so the connection is closed. */
 export type FramingError =
   'octet-count-leading-zero' | 'octet-count-too-long' | 'octet-count-invalid';
 

@@ -23,9 +23,12 @@ export interface ReceiverConfig {
   portSetting: string;
 }
 
-/** Attempts to find a port free for both UDP and TCP when the config asks for port 0. */
+/** Attempts to find a port free for both UDP and TCP when the config sets port 0. */
 const FREE_PORT_ATTEMPTS = 10;
-/** Kernel receive buffer requested for UDP; Linux caps it at net.core.rmem_max. */
+/**
+ * Kernel receive buffer requested for UDP; Linux caps it at net.core.rmem_max.
+ * NOTE: datagrams the kernel drops when this buffer is full never reach the drop counters.
+ */
 const UDP_RECEIVE_BUFFER = 4 * 1024 * 1024;
 /** Minimum time between two warnings that the TCP connection limit is reached. */
 const LIMIT_WARNING_INTERVAL_MS = 60_000;

@@ -111,7 +111,7 @@ export class LogSources {
     const byHost = new Map<string, LogSourceDocument[]>();
     let scanned: LogSourceDocument[] = [];
     let filter: Filter = page.after === undefined ? {} : { host: { $gt: page.after } };
-    // Reads sources in chunks until one host more than the page holds is seen, or none is left.
+    // Reads sources in chunks until it has seen one host more than the page contains, or none is left.
     do {
       scanned = await this.collection.find(filter, {
         sort: { host: 1, appName: 1 },
@@ -138,7 +138,7 @@ export class LogSources {
     };
   }
 
-  /** The summary of one host, or null when it has no stored messages. */
+  /** Returns the summary of one host, or null when it has no stored messages. */
   async host(host: string): Promise<HostSummary | null> {
     const sources = await this.collection.find({ host }, { sort: { appName: 1 } });
     return sources.length > 0 ? hostSummary(sources) : null;

@@ -9,7 +9,7 @@ export type NewLog = NewDocument<LogDocument>;
 export interface LogWriterOptions {
   /** Messages per insert at most. */
   batchSize: number;
-  /** Longest wait of a received message before its batch is written, in ms. */
+  /** Maximum wait of a received message before its batch is written, in ms. */
   batchLatencyMs: number;
   /** The queue is full at this many messages... */
   queueMaxMessages: number;
@@ -31,8 +31,8 @@ interface Queued {
 /**
  * Stores received messages in batches: a batch is written when it is full or when its oldest
  * message has waited batchLatencyMs. Writes run one at a time and failed ones are retried, so
- * while the store is slow or down the queue grows up to its limits, and `full` tells the
- * receiver to stop reading TCP and to drop UDP.
+ * while the store is slow or down the queue grows up to its limits, and while `full` is
+ * true the receiver stops reading TCP and drops UDP.
  */
 export class LogWriter {
   private queue: Queued[] = [];
