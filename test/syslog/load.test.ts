@@ -68,6 +68,7 @@ describe('syslog receiver under load', () => {
     await stack.stop();
   });
 
+  // NOTE: against FerretDB 1.24 this test did not finish within its 5-minute wait.
   test('100,000 TCP messages all stored', async () => {
     const total = 100_000;
     const socket = await openSocket(stack.port);
