@@ -31,6 +31,6 @@ ENV NODE_ENV=production \
   PAAS_DATA_DIR=/data \
   PAAS_GRAPHQL_HOST=0.0.0.0
 VOLUME ["/data"]
-EXPOSE 53/udp 53/tcp 80 4000 4001 4002
+EXPOSE 53/udp 53/tcp 80 514/udp 514/tcp 4000 4001 4002 4003
 ENTRYPOINT ["node", "dist/bin/paas-shack.js"]
 CMD ["start"]

@@ -35,20 +35,28 @@ export function validationError(collection: string, err: unknown): Error {
   return err as Error;
 }
 
-/** Casts, defaults and validates a document; returns it as plain data with `_id` as `id`. */
+/**
+ * Casts, defaults and validates a document; returns it as plain data with `_id` as `id`.
+ * It works on plain objects (castObject, applyDefaults, Model.validate) rather than hydrating a
+ * mongoose Document, which is about twice as fast for batches of log messages.
+ */
 export async function prepareDocument(
   definition: ModelDefinition<StoredDocument>,
   input: Record<string, unknown>,
 ): Promise<Record<string, unknown> & { id: string }> {
   const Model = detachedModel(definition);
   const { id, ...fields } = input;
-  const document = new Model(id === undefined ? fields : { ...fields, _id: id });
   try {
-    await document.validate();
+    const document = Model.castObject({
+      ...fields,
+      _id: id === undefined ? new mongoose.Types.ObjectId() : id,
+    }) as Record<string, unknown>;
+    Model.applyDefaults(document);
+    await Model.validate(document);
+    return plain(document);
   } catch (err) {
     throw validationError(definition.name, err);
   }
-  return plain(document.toObject({ versionKey: false }) as Record<string, unknown>);
 }
 
 /** Casts stored JSON back into typed values (dates, numbers) through the schema. */
@@ -58,13 +66,25 @@ export function castDocument(
   fields: Record<string, unknown>,
 ): Record<string, unknown> & { id: string } {
   const Model = detachedModel(definition);
-  const document = new Model({ ...fields, _id: id });
-  return plain(document.toObject({ versionKey: false }) as Record<string, unknown>);
+  const document = Model.castObject({ ...fields, _id: id }) as Record<string, unknown>;
+  Model.applyDefaults(document);
+  return plain(document);
+}
+
+/**
+ * Copies a cast value into plain JavaScript: mongoose arrays become arrays, so that callers can
+ * clone and compare documents. Dates and ObjectIds are kept.
+ */
+function plainValue(value: unknown): unknown {
+  if (Array.isArray(value)) return Array.from(value, plainValue);
+  if (value === null || typeof value !== 'object' || value instanceof Date) return value;
+  if (value instanceof mongoose.Types.ObjectId) return value;
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, plainValue(item)]));
 }
 
 /** Replaces `_id` by a string `id` and drops mongoose's version key. */
 export function plain(object: Record<string, unknown>): Record<string, unknown> & { id: string } {
   const { _id, __v, ...fields } = object;
   void __v;
-  return { id: String(_id), ...fields };
+  return { id: String(_id), ...(plainValue(fields) as Record<string, unknown>) };
 }

@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import mongoose from 'mongoose';
 import { WebSocketServer } from 'ws';
 import { startStack, type Stack } from '../../bin/stack';
+import { loopbackListeners } from '../helpers/stack';
 
 const execFileAsync = promisify(execFile);
 
@@ -46,13 +47,7 @@ export class ProxyTestStack {
     const database = `paas_proxy_test_${randomBytes(6).toString('hex')}`;
     const stack = await startStack({
       env: {
-        PAAS_GATEWAY_PORT: '0',
-        PAAS_DNS_GRAPHQL_PORT: '0',
-        PAAS_DNS_PORT: '0',
-        PAAS_DNS_HOST: '127.0.0.1',
-        PAAS_PROXY_GRAPHQL_PORT: '0',
-        PAAS_PROXY_PORT: '0',
-        PAAS_PROXY_HOST: '127.0.0.1',
+        ...loopbackListeners(),
         PAAS_LOG_LEVEL: process.env.PAAS_TEST_LOG_LEVEL ?? 'silent',
         PAAS_REVISION_POLL_INTERVAL: '0',
         PAAS_DATA_DIR: dataDir,
