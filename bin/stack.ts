@@ -3,7 +3,8 @@ import { Gateway, SUPERGRAPH_FILE } from '../gateway';
 import { ChangeFeed } from '../lib/changes';
 import { Cron } from '../lib/cron';
 import { platformSettings } from '../lib/config/platform';
-import { readSettings, type SettingsOf } from '../lib/config/read';
+import { readSettings, type SettingsOf, type SpecTable } from '../lib/config/read';
+import { SettingsError } from '../lib/config/spec';
 import { createLogger, type Logger } from '../lib/log';
 import type { ServiceDefinition, ServiceInstance } from '../lib/service';
 import { openStore, type Store } from '../lib/store';
@@ -88,18 +89,36 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const env = options.env ?? process.env;
   const all = options.services ?? registeredServices;
   const selection = selectServices(all, options.only ?? []);
-  const settings = readSettings(platformSettings, env);
-  const serviceSettings = selection.services.map((definition) =>
-    readSettings(definition.settings, env),
-  );
-  const routing = readSettings(gatewaySettings, env);
+  // Every table is read before any error is raised, so one start reports every invalid value.
+  const problems: SettingsError[] = [];
+  const read = <T extends SpecTable>(table: T): SettingsOf<T> => {
+    try {
+      return readSettings(table, env);
+    } catch (err) {
+      if (!(err instanceof SettingsError)) throw err;
+      problems.push(err);
+      return {} as SettingsOf<T>;
+    }
+  };
+  const settings = read(platformSettings);
+  const serviceSettings = selection.services.map((definition) => read(definition.settings));
+  const routing = read(gatewaySettings);
+  if (problems.length > 0) throw new SettingsError(problems.flatMap((p) => p.problems));
   const logger =
     options.logger ?? createLogger({ level: settings.logLevel, format: settings.logFormat });
   const stack = new Stack(settings, logger);
 
   try {
     if (selection.services.length > 0) {
-      const store = await openStore({ mongodbUrl: settings.mongodbUrl, dataDir: settings.dataDir });
+      const store = await openStore({
+        mongodbUrl: settings.mongodbUrl,
+        dataDir: settings.dataDir,
+      }).catch((err: Error) => {
+        const setting = settings.mongodbUrl
+          ? 'PAAS_MONGODB_URL'
+          : `PAAS_DATA_DIR=${settings.dataDir}`;
+        throw new Error(`cannot open the store at ${setting}: ${err.message}`, { cause: err });
+      });
       stack.store = store;
       stack.onStop(() => store.close());
       logger.info({ store: store.kind, location: store.location }, 'store opened');

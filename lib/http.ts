@@ -3,6 +3,13 @@ import type { AddressInfo, Socket } from 'node:net';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
 import type { Logger } from './log';
 
+/** `extensions.code` of errors raised before GraphQL runs, by HTTP status. */
+const STATUS_CODES: Record<number, string> = {
+  400: 'BAD_REQUEST',
+  413: 'PAYLOAD_TOO_LARGE',
+  500: 'INTERNAL_SERVER_ERROR',
+};
+
 export type RouteHandler = (
   req: http.IncomingMessage,
   res: http.ServerResponse,
@@ -137,7 +144,9 @@ export class HttpListener {
       }
       // The request body may be only partly read, so the connection cannot be reused.
       if (status === 413) res.setHeader('connection', 'close');
-      sendJson(res, status, { errors: [{ message: (err as Error).message }] });
+      const code = STATUS_CODES[status] ?? 'INTERNAL_SERVER_ERROR';
+      const message = status >= 500 ? 'internal server error' : (err as Error).message;
+      sendJson(res, status, { errors: [{ message, extensions: { code } }] });
     }
   }
 

@@ -98,8 +98,18 @@ export function hostNameList(raw: string): string[] {
 
 const LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i;
 
-/** Checks a host name per RFC 1123: labels of letters, digits and inner hyphens, 253 bytes max. */
+/**
+ * Checks a host name per RFC 1123: labels of letters, digits and inner hyphens, 253 bytes max,
+ * and a top-level label that is not all digits, so that an IPv4 address is not taken for a name.
+ */
 export function isHostName(name: string): boolean {
   if (name.length === 0 || name.length > 253) return false;
-  return name.split('.').every((label) => LABEL.test(label));
+  const labels = name.split('.');
+  if (/^\d+$/.test(labels[labels.length - 1])) return false;
+  return labels.every((label) => LABEL.test(label));
+}
+
+/** Shortens a user-supplied value for an error message, so a huge input is not echoed whole. */
+export function quoted(value: string, max = 80): string {
+  return JSON.stringify(value.length > max ? `${value.slice(0, max)}...` : value);
 }

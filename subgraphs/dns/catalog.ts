@@ -1,4 +1,5 @@
 import type { ChangeFeed } from '../../lib/changes';
+import { quoted } from '../../lib/config/spec';
 import type { RuntimeSettings } from '../../lib/config/runtime';
 import { badInput, conflict, notFound } from '../../lib/errors';
 import { pageArguments, toPage, type Page } from '../../lib/graphql/connection';
@@ -31,6 +32,37 @@ export interface DnsDefaults {
   defaultTtl: number;
 }
 
+/** Name servers per zone; 13 is what fits a classic 512-byte answer, as for the root zone. */
+const MAX_NAMESERVERS = 13;
+
+/** Largest estimated wire size of one record set, so that it still fits a TCP answer. */
+const MAX_RRSET_BYTES = 60_000;
+
+function escapeRegex(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** Estimates the wire size of one record: owner (compressed), fixed fields and RDATA. */
+function wireSize(record: Omit<RecordData, 'id'>): number {
+  const name = (target?: string) => (target ? target.length + 2 : 1);
+  switch (record.type) {
+    case 'A':
+      return 16;
+    case 'AAAA':
+      return 28;
+    case 'TXT':
+      return 12 + (record.text ?? []).reduce((sum, text) => sum + Buffer.byteLength(text) + 1, 0);
+    case 'CAA':
+      return 14 + (record.tag?.length ?? 0) + Buffer.byteLength(record.value ?? '');
+    case 'MX':
+      return 14 + name(record.target);
+    case 'SRV':
+      return 18 + name(record.target);
+    default:
+      return 12 + name(record.target);
+  }
+}
+
 const DATA_FIELDS = [
   'address',
   'target',
@@ -46,7 +78,7 @@ const DATA_FIELDS = [
 
 function hostNameValue(value: string, field: string): string {
   const name = normalizeName(value);
-  if (!isHostName(name)) throw badInput(field, `${JSON.stringify(value)} is not a valid host name`);
+  if (!isHostName(name)) throw badInput(field, `${quoted(value)} is not a valid host name`);
   return name;
 }
 
@@ -58,7 +90,7 @@ export function hostmasterValue(value: string, field: string): string {
   if (local.includes('.') || local === '') {
     throw badInput(
       field,
-      `${JSON.stringify(value)}: write the mailbox as a host name, with no dots before the @`,
+      `${quoted(value)}: write the mailbox as a host name, with no dots before the @`,
     );
   }
   return hostNameValue(`${local}.${value.slice(at + 1)}`, field);
@@ -154,7 +186,7 @@ export class DnsCatalog {
     if (!isHostName(name)) {
       throw badInput(
         'input.name',
-        `${JSON.stringify(input.name)} is not a valid domain name (RFC 1123 labels, 253 bytes max)`,
+        `${quoted(input.name)} is not a valid domain name (RFC 1123 labels, 253 bytes max)`,
       );
     }
     const defaults = await this.defaults.get();
@@ -163,6 +195,13 @@ export class DnsCatalog {
     );
     if (nameservers.length === 0)
       throw badInput('input.nameservers', 'a zone needs at least one name server');
+    if (nameservers.length > MAX_NAMESERVERS) {
+      throw badInput(
+        'input.nameservers',
+        `at most ${MAX_NAMESERVERS} name servers, so that the NS set fits a UDP answer`,
+      );
+    }
+    await this.checkNoHiddenRecords(name);
     const soa = this.soaValues(input.soa, {
       primary: nameservers[0],
       hostmaster: defaults.hostmaster,
@@ -222,6 +261,25 @@ export class DnsCatalog {
     this.logger.info({ zone: zone.name, deletedRecords }, 'zone deleted');
     await this.changes.publish(ZONES_TOPIC, zone.name);
     return { name: zone.name, deletedRecords };
+  }
+
+  /**
+   * Rejects a new zone that would take over names a parent zone already has records for: the
+   * nameserver answers from the closest zone, so those records would silently stop resolving.
+   */
+  private async checkNoHiddenRecords(apex: string): Promise<void> {
+    const parent = await this.owningZone(apex);
+    if (!parent) return;
+    const below = await this.records.count({
+      zone: parent,
+      $or: [{ name: apex }, { name: { $regex: `\\.${escapeRegex(apex)}$` } }],
+    });
+    if (below > 0) {
+      throw conflict(
+        `zone ${parent} has ${below} records at or below ${apex}; delete them, or create them again in the new zone after deleting them from ${parent}`,
+        'input.name',
+      );
+    }
   }
 
   /** Increases the zone's serial with compare-and-set, so concurrent writers never reuse one. */
@@ -303,6 +361,16 @@ export class DnsCatalog {
         sameNetworks(r.networks ?? [], candidate.networks) &&
         sameRecordData(r, candidate),
     );
+    const rrset = siblings.filter(
+      (r) => r.type === candidate.type && sameNetworks(r.networks ?? [], candidate.networks),
+    );
+    const size = rrset.reduce((sum, r) => sum + wireSize(r), wireSize(candidate));
+    if (size > MAX_RRSET_BYTES) {
+      throw conflict(
+        `the ${candidate.type} records at ${candidate.name} would take about ${size} bytes, more than the ${MAX_RRSET_BYTES} that fit one answer`,
+        'input',
+      );
+    }
     if (duplicate)
       throw conflict(
         `the same ${candidate.type} record already exists (id ${duplicate.id})`,
@@ -388,6 +456,15 @@ export class DnsCatalog {
   async deleteRecord(id: string): Promise<{ id: string }> {
     const record = await this.records.findOne({ id });
     if (!record) throw notFoundField(id, 'input.id', 'record');
+    if (record.type === 'NS' && record.name === record.zone) {
+      const apexNs = await this.records.count({ zone: record.zone, name: record.zone, type: 'NS' });
+      if (apexNs <= 1) {
+        throw conflict(
+          `${record.target} is the last name server of zone ${record.zone}; a zone needs at least one`,
+          'input.id',
+        );
+      }
+    }
     await this.records.deleteOne({ id });
     this.logger.info(
       { zone: record.zone, name: record.name, type: record.type, id },

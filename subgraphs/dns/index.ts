@@ -48,6 +48,7 @@ export const dnsService: ServiceDefinition<typeof dnsSettings> = {
         udpPayloadMax: settings.udpPayloadMax,
         tcpIdleTimeoutMs: settings.tcpIdleTimeout,
         tcpMaxConnections: settings.tcpMaxConnections,
+        portSetting: dnsSettings.port.env,
       },
       index,
       logger,

@@ -1,5 +1,6 @@
 import { isIP, isIPv4, isIPv6, SocketAddress } from 'node:net';
 import { badInput } from '../../lib/errors';
+import { quoted } from '../../lib/config/spec';
 import { isHostName, isOwnerName, normalizeName } from './names';
 import type { RecordData, RecordType } from './zone-data';
 
@@ -57,7 +58,14 @@ function targetName(value: string, field: string, allowRoot: boolean): string {
   if (!isHostName(name)) {
     throw badInput(
       field,
-      `${JSON.stringify(value)} is not a valid host name (RFC 1123: letters, digits, inner hyphens, labels up to 63 bytes)`,
+      `${quoted(value)} is not a valid host name (RFC 1123: letters, digits, inner hyphens, labels up to 63 bytes)`,
+    );
+  }
+  // Targets are absolute, unlike owner names: a single label is almost always a forgotten zone.
+  if (!name.includes('.')) {
+    throw badInput(
+      field,
+      `${quoted(value)} is a single label; give the full name, such as ${name}.example.test`,
     );
   }
   return name;
@@ -65,9 +73,12 @@ function targetName(value: string, field: string, allowRoot: boolean): string {
 
 function address(value: string, field: string, type: 'A' | 'AAAA'): string {
   if (type === 'A' && !isIPv4(value))
-    throw badInput(field, `${JSON.stringify(value)} is not an IPv4 address`);
-  if (type === 'AAAA' && !isIPv6(value))
-    throw badInput(field, `${JSON.stringify(value)} is not an IPv6 address`);
+    throw badInput(field, `${quoted(value)} is not an IPv4 address`);
+  if (type === 'AAAA' && (!isIPv6(value) || value.includes('%')))
+    throw badInput(
+      field,
+      `${quoted(value)} is not an IPv6 address (zone indexes such as %eth0 are not allowed)`,
+    );
   return type === 'AAAA' ? new SocketAddress({ address: value, family: 'ipv6' }).address : value;
 }
 
@@ -104,16 +115,13 @@ function caa(fields: RecordFields): Pick<RecordValues, 'flags' | 'tag' | 'value'
   const flags = integerIn(required(fields.flags, 'input.flags', 'CAA'), 'input.flags', 0, 255);
   const tag = required(fields.tag, 'input.tag', 'CAA').toLowerCase();
   if (!/^[a-z0-9]{1,15}$/.test(tag))
-    throw badInput(
-      'input.tag',
-      `${JSON.stringify(tag)} must be 1 to 15 letters or digits (RFC 8659)`,
-    );
+    throw badInput('input.tag', `${quoted(tag)} must be 1 to 15 letters or digits (RFC 8659)`);
   const value = required(fields.value, 'input.value', 'CAA');
   if (Buffer.byteLength(value) > 1024) throw badInput('input.value', 'longer than 1024 bytes');
   if ((tag === 'issue' || tag === 'issuewild') && value !== ';') {
     const issuer = value.split(';')[0].trim();
     if (issuer !== '' && !isHostName(issuer)) {
-      throw badInput('input.value', `issuer ${JSON.stringify(issuer)} is not a valid domain name`);
+      throw badInput('input.value', `issuer ${quoted(issuer)} is not a valid domain name`);
     }
   }
   if (tag === 'iodef' && !/^(mailto:|https?:\/\/)\S+$/.test(value)) {
@@ -128,10 +136,7 @@ export function network(cidr: string, field: string): string {
   const family = match ? isIP(match[1]) : 0;
   const bits = family === 4 ? 32 : 128;
   if (!match || family === 0 || Number(match[2]) > bits) {
-    throw badInput(
-      field,
-      `${JSON.stringify(cidr)} is not a CIDR such as 192.0.2.0/24 or 2001:db8::/32`,
-    );
+    throw badInput(field, `${quoted(cidr)} is not a CIDR such as 192.0.2.0/24 or 2001:db8::/32`);
   }
   const prefix = Number(match[2]);
   const canonical = addressBits(match[1], family);
@@ -147,7 +152,13 @@ export function network(cidr: string, field: string): string {
 function addressBits(address: string, family: number): bigint {
   if (family === 4)
     return address.split('.').reduce((acc, part) => (acc << 8n) | BigInt(Number(part)), 0n);
-  const full = new SocketAddress({ address, family: 'ipv6' }).address;
+  let full = new SocketAddress({ address, family: 'ipv6' }).address;
+  // An embedded IPv4 tail (::ffff:192.0.2.1) stands for the last two 16-bit groups.
+  const dotted = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(full);
+  if (dotted) {
+    const [a, b, c, d] = dotted.slice(1).map(Number);
+    full = `${full.slice(0, dotted.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
   const [head, tail = ''] = full.includes('::') ? full.split('::') : [full, ''];
   const headParts = head ? head.split(':') : [];
   const tailParts = tail ? tail.split(':') : [];
@@ -229,13 +240,13 @@ export function ownerValue(name: string, type: RecordType): string {
   if (!isOwnerName(name)) {
     throw badInput(
       'input.name',
-      `${JSON.stringify(name)} is not a valid owner name (labels of letters, digits, - and _, a leading * for wildcards)`,
+      `${quoted(name)} is not a valid owner name (labels of letters, digits, - and _, a leading * for wildcards)`,
     );
   }
   if (type === 'SRV' && !/^(\*\.)?_[a-z0-9-]+\._[a-z0-9-]+\./.test(name)) {
     throw badInput(
       'input.name',
-      `SRV owner ${JSON.stringify(name)} must start with _service._proto (RFC 2782), e.g. _sip._tcp`,
+      `SRV owner ${quoted(name)} must start with _service._proto (RFC 2782), e.g. _sip._tcp`,
     );
   }
   return name;

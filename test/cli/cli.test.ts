@@ -66,6 +66,16 @@ describe('command line', () => {
     assert.match(stderr, /unknown service ftp; choose from gateway, dns/);
   });
 
+  it('every invalid setting is reported', async () => {
+    const { code, stderr } = await paasShack(['start'], {
+      PAAS_DNS_PORT: 'abc',
+      PAAS_LOG_LEVEL: 'verbose',
+    });
+    assert.equal(code, 2);
+    assert.match(stderr, /invalid PAAS_DNS_PORT="abc"/);
+    assert.match(stderr, /invalid PAAS_LOG_LEVEL="verbose"/);
+  });
+
   it('invalid settings stop the start', async () => {
     const { code, stderr } = await paasShack(['start'], {
       PAAS_GATEWAY_PORT: '70000',

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createSocket } from 'node:dgram';
 import { after, before, describe, test } from 'node:test';
 import {
   parseKdigJson,
@@ -1071,3 +1072,163 @@ describe('dns restart', () => {
     }
   });
 });
+
+test('busy DNS port names the setting', async () => {
+  const taken = createSocket('udp4');
+  await new Promise<void>((resolve) => taken.bind(0, '127.0.0.1', resolve));
+  try {
+    await assert.rejects(
+      TestStack.start({ env: { PAAS_DNS_PORT: String(taken.address().port) } }),
+      /already in use; change PAAS_DNS_PORT/,
+    );
+  } finally {
+    taken.close();
+  }
+});
+
+describe('dns data consistency rules', () => {
+  let stack: TestStack;
+
+  before(async () => {
+    stack = await TestStack.start();
+    await createZone(stack, { name: 'rules.example.test' });
+  });
+
+  after(async () => {
+    await stack.stop();
+  });
+
+  const rejected: { name: string; input: Record<string, unknown>; code: string; field: string }[] =
+    [
+      {
+        name: 'single-label target',
+        input: { name: 'c1', type: 'CNAME', target: 'c2' },
+        code: 'BAD_USER_INPUT',
+        field: 'input.target',
+      },
+      {
+        name: 'AAAA with zone index',
+        input: { name: 'v6', type: 'AAAA', address: 'fe80::1%eth0' },
+        code: 'BAD_USER_INPUT',
+        field: 'input.address',
+      },
+    ];
+  for (const { name, input, code, field } of rejected) {
+    test(`rejects ${name}`, async () => {
+      const before = await recordCount(stack, 'rules.example.test');
+      const response = await stack.graphql(CREATE_RECORD, {
+        input: { zone: 'rules.example.test', ...input },
+      });
+      const error = firstError(response);
+      assert.equal(error.extensions?.code, code);
+      assert.equal(error.extensions?.field, field);
+      assert.equal(await recordCount(stack, 'rules.example.test'), before);
+    });
+  }
+
+  test('accepts IPv4-mapped IPv6 network', async () => {
+    const record = await createRecord(stack, {
+      zone: 'rules.example.test',
+      name: 'mapped',
+      type: 'A',
+      address: '192.0.2.50',
+      networks: ['::ffff:127.0.0.0/104'],
+    });
+    assert.deepEqual(record.networks, ['::ffff:127.0.0.0/104']);
+  });
+
+  test('child zone over records is CONFLICT', async () => {
+    await createRecord(stack, {
+      zone: 'rules.example.test',
+      name: 'x.child',
+      type: 'A',
+      address: '192.0.2.51',
+    });
+    const response = await stack.graphql(CREATE_ZONE, {
+      input: { name: 'child.rules.example.test' },
+    });
+    const error = firstError(response);
+    assert.equal(error.extensions?.code, 'CONFLICT');
+    assert.match(error.message, /has 1 records at or below child\.rules\.example\.test/);
+    const answer = await stack.query('x.child.rules.example.test', 'A');
+    assert.deepEqual(answerData(answer, 'A'), ['192.0.2.51']);
+  });
+
+  test('last apex NS cannot be deleted', async () => {
+    await createZone(stack, { name: 'onens.example.test', nameservers: ['ns1.example.test'] });
+    const ns = await stack.mutate<{ records: { nodes: { id: string }[] } }>(
+      'query { records(zone: "onens.example.test", type: NS) { nodes { id } } }',
+    );
+    assert.equal(ns.records.nodes.length, 1);
+    const response = await stack.graphql(DELETE_RECORD, { input: { id: ns.records.nodes[0].id } });
+    assert.equal(firstError(response).extensions?.code, 'CONFLICT');
+  });
+
+  test('more than 13 name servers rejected', async () => {
+    const nameservers = Array.from({ length: 14 }, (_, i) => `ns${i}.example.test`);
+    const response = await stack.graphql(CREATE_ZONE, {
+      input: { name: 'manyns.example.test', nameservers },
+    });
+    const error = firstError(response);
+    assert.equal(error.extensions?.field, 'input.nameservers');
+    assert.equal(await zoneSerialOrNull(stack, 'manyns.example.test'), null);
+  });
+
+  test('record set over answer size rejected', async () => {
+    const text = ['t'.repeat(40_000)];
+    await createRecord(stack, { zone: 'rules.example.test', name: 'big', type: 'TXT', text });
+    const response = await stack.graphql(CREATE_RECORD, {
+      input: { zone: 'rules.example.test', name: 'big', type: 'TXT', text: ['u'.repeat(40_000)] },
+    });
+    const error = firstError(response);
+    assert.equal(error.extensions?.code, 'CONFLICT');
+    assert.match(error.message, /more than the 60000 that fit one answer/);
+  });
+
+  test('host accepts service owner names', async () => {
+    await createRecord(stack, {
+      zone: 'rules.example.test',
+      name: '_sip._tcp',
+      type: 'SRV',
+      priority: 1,
+      weight: 1,
+      port: 5060,
+      target: 'sip.rules.example.test',
+    });
+    const data = await stack.mutate<{ host: { records: { type: string }[] } }>(
+      'query { host(name: "_sip._tcp.rules.example.test") { records { type } } }',
+    );
+    assert.deepEqual(
+      data.host.records.map((r) => r.type),
+      ['SRV'],
+    );
+  });
+
+  test('failed mutation keeps others visible', async () => {
+    const response = await stack.graphql(`
+      mutation {
+        good: createZone(input: { name: "ok.example.test" }) { name }
+        bad: createZone(input: { name: "bad_name" }) { name }
+      }`);
+    const data = response.data as { good: { name: string } | null; bad: null };
+    assert.equal(data.good?.name, 'ok.example.test');
+    assert.equal(data.bad, null);
+    assert.equal(firstError(response).extensions?.field, 'input.name');
+  });
+
+  test('IXFR is REFUSED', async () => {
+    // kdig exits with an error when a transfer is refused, and names the response code.
+    await assert.rejects(
+      stack.kdig(['rules.example.test', 'IXFR=2026010100']),
+      /server replied with error 'REFUSED'/,
+    );
+  });
+});
+
+async function zoneSerialOrNull(stack: TestStack, name: string): Promise<number | null> {
+  const data = await stack.mutate<{ zone: { soa: { serial: number } } | null }>(
+    'query ($name: String!) { zone(name: $name) { soa { serial } } }',
+    { name },
+  );
+  return data.zone?.soa.serial ?? null;
+}

@@ -111,6 +111,7 @@ describe('gateway over a running dns service', () => {
     const sized = await postRaw(stack.gatewayUrl, { body: query });
     assert.equal(sized.status, 413);
     assert.match(sized.text, /exceeds the limit of 4096 bytes/);
+    assert.equal(JSON.parse(sized.text).errors[0].extensions.code, 'PAYLOAD_TOO_LARGE');
 
     // Without Content-Length the limit is enforced while reading the chunked body.
     const chunks = [query.slice(0, 2000), query.slice(2000)];

@@ -51,6 +51,9 @@ async function writeAll(socket: Socket, chunks: Iterable<Buffer>): Promise<void>
   });
 }
 
+// Queries after the 100,000-message test take FerretDB several seconds each.
+const SLOW_STORE_WAIT = 120_000;
+
 describe('syslog receiver under load', () => {
   let stack: SyslogTestStack;
 
@@ -148,14 +151,18 @@ describe('syslog receiver under load', () => {
     const socket = await openSocket(stack.port);
     const garbage = Buffer.from([0xff, 0xfe, 0x00, 0x80, 0x0a, 0xc3, 0x28, 0x41, 0x0a]);
     await writeAll(socket, [Buffer.concat([Buffer.from('<no header '), garbage])]);
-    const data = await waitFor(async () => {
-      const result = await stack.query<{
-        logs: { nodes: { format: string; message: string; rawBase64: string | null }[] };
-      }>(
-        '{ logs(filter: { host: "127.0.0.1" }, first: 3) { nodes { format message rawBase64 } } }',
-      );
-      return result.logs.nodes.length === 3 ? result : undefined;
-    }, 'three garbage frames');
+    const data = await waitFor(
+      async () => {
+        const result = await stack.query<{
+          logs: { nodes: { format: string; message: string; rawBase64: string | null }[] };
+        }>(
+          '{ logs(filter: { host: "127.0.0.1" }, first: 3) { nodes { format message rawBase64 } } }',
+        );
+        return result.logs.nodes.length === 3 ? result : undefined;
+      },
+      'three garbage frames',
+      SLOW_STORE_WAIT,
+    );
     assert.ok(transport(await stats(stack), 'TCP').malformed >= 3);
     assert.equal(data.logs.nodes[0].format, 'UNKNOWN');
     assert.equal(data.logs.nodes[0].rawBase64, Buffer.from([0xc3, 0x28, 0x41]).toString('base64'));
@@ -178,12 +185,16 @@ describe('syslog receiver under load', () => {
     const body = Buffer.alloc(1_000_000, 0x7a);
     const length = Buffer.from(`${header.length + body.length} `);
     await writeAll(socket, [length, header, body, Buffer.from('9 <13>after')]);
-    const data = await waitFor(async () => {
-      const result = await stack.query<{ logs: { nodes: { truncated: boolean; raw: string }[] } }>(
-        '{ logs(filter: { host: "skip.example.test" }) { nodes { truncated raw } } }',
-      );
-      return result.logs.nodes.length > 0 ? result : undefined;
-    }, 'the truncated message');
+    const data = await waitFor(
+      async () => {
+        const result = await stack.query<{
+          logs: { nodes: { truncated: boolean; raw: string }[] };
+        }>('{ logs(filter: { host: "skip.example.test" }) { nodes { truncated raw } } }');
+        return result.logs.nodes.length > 0 ? result : undefined;
+      },
+      'the truncated message',
+      SLOW_STORE_WAIT,
+    );
     assert.equal(data.logs.nodes[0].truncated, true);
     assert.equal(Buffer.byteLength(data.logs.nodes[0].raw), 2048);
   });
@@ -200,12 +211,16 @@ describe('syslog receiver under load', () => {
     await writeAll(socket, endless());
     const growth = process.memoryUsage().rss - rssBefore;
     assert.ok(growth < 40 * 1024 * 1024, `RSS grew ${growth} bytes for a 50 MiB line`);
-    const data = await waitFor(async () => {
-      const result = await stack.query<{ logs: { nodes: { truncated: boolean }[] } }>(
-        '{ logs(filter: { app: "endless" }) { nodes { truncated } } }',
-      );
-      return result.logs.nodes.length > 0 ? result : undefined;
-    }, 'the endless line');
+    const data = await waitFor(
+      async () => {
+        const result = await stack.query<{ logs: { nodes: { truncated: boolean }[] } }>(
+          '{ logs(filter: { app: "endless" }) { nodes { truncated } } }',
+        );
+        return result.logs.nodes.length > 0 ? result : undefined;
+      },
+      'the endless line',
+      SLOW_STORE_WAIT,
+    );
     assert.deepEqual(data.logs.nodes, [{ truncated: true }]);
   });
 

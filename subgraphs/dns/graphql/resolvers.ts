@@ -1,9 +1,10 @@
 import { Arg, Directive, FieldResolver, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { quoted } from '../../../lib/config/spec';
 import { badInput } from '../../../lib/errors';
 import { hostmasterValue, toRecordData, type DnsCatalog, type DnsDefaults } from '../catalog';
 import { presentation } from '../content';
 import type { RecordDocument, ZoneDocument } from '../models';
-import { isHostName, normalizeName } from '../names';
+import { isHostName, isOwnerName, normalizeName } from '../names';
 import type { NameserverCounters } from '../server/nameserver';
 import { ttlValue } from '../validate';
 import {
@@ -66,17 +67,26 @@ export class ZoneResolver {
     return this.catalog.listRecords(zone.name, { name, type }, first, after);
   }
 
-  @Mutation(() => Zone, { description: 'Creates a zone with its SOA and apex NS records.' })
+  @Mutation(() => Zone, {
+    nullable: true,
+    description: 'Creates a zone with its SOA and apex NS records.',
+  })
   createZone(@Arg('input') input: CreateZoneInput): Promise<ZoneDocument> {
     return this.catalog.createZone(input);
   }
 
-  @Mutation(() => Zone, { description: 'Changes SOA values; the serial is increased.' })
+  @Mutation(() => Zone, {
+    nullable: true,
+    description: 'Changes SOA values; the serial is increased.',
+  })
   updateZone(@Arg('input') input: UpdateZoneInput): Promise<ZoneDocument> {
     return this.catalog.updateZone(input.name, input.soa);
   }
 
-  @Mutation(() => DeleteZonePayload, { description: 'Deletes a zone and all its records.' })
+  @Mutation(() => DeleteZonePayload, {
+    nullable: true,
+    description: 'Deletes a zone and all its records.',
+  })
   deleteZone(@Arg('input') input: DeleteZoneInput) {
     return this.catalog.deleteZone(input.name);
   }
@@ -109,17 +119,17 @@ export class RecordResolver {
     return record.networks ?? [];
   }
 
-  @Mutation(() => DnsRecord)
+  @Mutation(() => DnsRecord, { nullable: true })
   createRecord(@Arg('input') input: CreateRecordInput): Promise<RecordDocument> {
     return this.catalog.createRecord(input);
   }
 
-  @Mutation(() => DnsRecord)
+  @Mutation(() => DnsRecord, { nullable: true })
   updateRecord(@Arg('input') input: UpdateRecordInput): Promise<RecordDocument> {
     return this.catalog.updateRecord(input);
   }
 
-  @Mutation(() => DeleteRecordPayload)
+  @Mutation(() => DeleteRecordPayload, { nullable: true })
   deleteRecord(@Arg('input') input: DeleteRecordInput) {
     return this.catalog.deleteRecord(input.id);
   }
@@ -137,19 +147,18 @@ export class DnsSettingsResolver {
     return this.catalog.defaults.get();
   }
 
-  @Mutation(() => DnsSettings)
+  @Mutation(() => DnsSettings, { nullable: true })
   updateDnsSettings(@Arg('input') input: UpdateDnsSettingsInput): Promise<DnsDefaults> {
     const patch: Partial<DnsDefaults> = {};
     if (input.nameservers != null) {
       patch.nameservers = input.nameservers.map((ns, i) => {
         const name = normalizeName(ns);
         if (!isHostName(name))
-          throw badInput(
-            `input.nameservers[${i}]`,
-            `${JSON.stringify(ns)} is not a valid host name`,
-          );
+          throw badInput(`input.nameservers[${i}]`, `${quoted(ns)} is not a valid host name`);
         return name;
       });
+      if (patch.nameservers.length > 13)
+        throw badInput('input.nameservers', 'at most 13 name servers');
       if (patch.nameservers.length === 0)
         throw badInput('input.nameservers', 'needs at least one name server');
     }
@@ -187,8 +196,8 @@ export class HostResolver {
   })
   host(@Arg('name') name: string): Host {
     const normalized = normalizeName(name);
-    if (!isHostName(normalized))
-      throw badInput('name', `${JSON.stringify(name)} is not a valid host name`);
+    if (!isOwnerName(normalized))
+      throw badInput('name', `${quoted(name)} is not a valid host or owner name`);
     return { name: normalized };
   }
 

@@ -13,6 +13,8 @@ export interface NameserverConfig {
   tcpMaxConnections: number;
   /** Queries answered on one TCP connection before it is closed, unlimited when unset. */
   maxTcpQueriesPerConnection?: number;
+  /** Setting to name when the port cannot be bound, such as PAAS_DNS_PORT. */
+  portSetting?: string;
 }
 
 /** 1232 bytes is the IPv6 minimum MTU (1280) minus IPv6 and UDP headers, so no fragmentation. */

@@ -1,6 +1,7 @@
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, isIPv6, type Server, type Socket } from 'node:net';
 import type { Logger } from 'pino';
+import { bindError as listenError } from '../../../lib/http';
 import { CounterSet, type NameserverCounters } from './counters';
 import { validateNameserverConfig, type NameserverConfig } from './nameserver-config';
 import { QueryHandler } from './query-handler';
@@ -55,7 +56,7 @@ export class Nameserver {
         if (isInUse(err) && attempt < attempts) {
           continue;
         }
-        throw bindError('TCP', host, udpPort, err);
+        throw bindError('TCP', host, udpPort, err, this.config.portSetting);
       }
       this.udp = udp;
       this.boundPort = udpPort;
@@ -106,7 +107,7 @@ export class Nameserver {
       const socket = createSocket({ type: isIPv6(host) ? 'udp6' : 'udp4', ipv6Only: false });
       const onBindError = (err: Error): void => {
         socket.close();
-        reject(bindError('UDP', host, port, err));
+        reject(bindError('UDP', host, port, err, this.config.portSetting));
       };
       socket.once('error', onBindError);
       socket.on('message', (message, remote) => this.onDatagram(socket, message, remote));
@@ -184,13 +185,18 @@ function isInUse(err: unknown): boolean {
   return (err as NodeJS.ErrnoException | undefined)?.code === 'EADDRINUSE';
 }
 
-function bindError(transport: string, host: string, port: number, cause: unknown): Error {
-  const code = (cause as NodeJS.ErrnoException | undefined)?.code;
-  const detail = cause instanceof Error ? cause.message : String(cause);
-  const where = isIPv6(host) ? `[${host}]:${port}` : `${host}:${port}`;
-  return new Error(
-    `nameserver failed to listen on ${transport} ${where} (${code ?? detail}); ` +
-      'change the port setting or free the port',
-    { cause },
+function bindError(
+  transport: string,
+  host: string,
+  port: number,
+  cause: unknown,
+  portSetting = 'the port setting',
+): Error {
+  return listenError(
+    cause as NodeJS.ErrnoException,
+    `nameserver (${transport})`,
+    host,
+    port,
+    portSetting,
   );
 }

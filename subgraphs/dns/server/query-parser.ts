@@ -81,7 +81,7 @@ export function parseQuery(message: Buffer): ParsedQuery {
   if (
     questionCount !== 1 ||
     answerCount !== 0 ||
-    authorityCount !== 0 ||
+    authorityCount > 1 ||
     additionalCount > QUERY_RECORDS_MAX
   ) {
     return formerr;
@@ -100,6 +100,10 @@ export function parseQuery(message: Buffer): ParsedQuery {
   const parsed = packet.questions[0];
   const question: Question = { name: parsed.name, type: parsed.type, class: parsed.class };
   if (!isWellFormedName(question.name)) {
+    return formerr;
+  }
+  // Only an IXFR request carries an authority record: the SOA the client has (RFC 1995).
+  if (authorityCount !== 0 && question.type !== TYPE_CODES.IXFR) {
     return formerr;
   }
 
