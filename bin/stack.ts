@@ -165,6 +165,7 @@ async function startService(
     portSetting: definition.settings[definition.graphqlPortSetting].env,
     bodyLimit: stack.settings.graphqlBodyLimit,
     maxDepth: stack.settings.graphqlMaxDepth,
+    maxCost: stack.settings.graphqlMaxCost,
     logger,
     status: () => instance.status(),
   });
@@ -218,6 +219,7 @@ async function startGateway(
     supergraphSdl,
     subgraphTimeoutMs: routing.subgraphTimeout,
     maxDepth: stack.settings.graphqlMaxDepth,
+    maxCost: stack.settings.graphqlMaxCost,
     subgraphUrls,
     host: stack.settings.graphqlHost,
     port: stack.settings.gatewayPort,

@@ -4,6 +4,7 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { GraphQLError } from 'graphql';
 import { graphqlHandler, HttpListener, sendJson } from '../lib/http';
+import { maxCostRule } from '../lib/graphql/cost-limit';
 import { maxDepthRule } from '../lib/graphql/depth-limit';
 import type { Logger } from '../lib/log';
 
@@ -24,6 +25,8 @@ export interface GatewayOptions {
   subgraphTimeoutMs: number;
   /** Deepest field nesting an operation may have. */
   maxDepth: number;
+  /** Most field values an operation may return, as estimated by maxCostRule. */
+  maxCost: number;
 }
 
 /**
@@ -93,7 +96,7 @@ export class Gateway {
     this.apollo = new ApolloServer({
       gateway,
       plugins: [ApolloServerPluginLandingPageDisabled()],
-      validationRules: [maxDepthRule(options.maxDepth)],
+      validationRules: [maxDepthRule(options.maxDepth), maxCostRule(options.maxCost)],
       logger: options.logger,
       includeStacktraceInErrorResponses: false,
       // The CLI stops every part in order on SIGINT and SIGTERM; Apollo's own handler would race it.

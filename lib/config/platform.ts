@@ -67,4 +67,12 @@ export const platformSettings = {
       'Deepest nesting of fields an operation may have; deeper ones are rejected before they run.',
     parse: integer(2, 1000),
   },
+  graphqlMaxCost: {
+    env: 'PAAS_GRAPHQL_MAX_COST',
+    default: '200000',
+    unit: 'values',
+    description:
+      'Most field values an operation may return, estimated from its fields, aliases and page sizes (first); costlier ones are rejected before they run.',
+    parse: integer(100, 100_000_000),
+  },
 } satisfies Record<string, SettingSpec>;

@@ -3,6 +3,7 @@ import {
   ApolloServerPluginInlineTraceDisabled,
   ApolloServerPluginLandingPageDisabled,
 } from '@apollo/server/plugin/disabled';
+import { maxCostRule } from '../graphql/cost-limit';
 import { maxDepthRule } from '../graphql/depth-limit';
 import { graphqlHandler, HttpListener, sendJson } from '../http';
 import type { Logger } from '../log';
@@ -19,6 +20,8 @@ export interface SubgraphServerOptions {
   bodyLimit: number;
   /** Deepest field nesting an operation may have. */
   maxDepth: number;
+  /** Most field values an operation may return, as estimated by maxCostRule. */
+  maxCost: number;
   logger: Logger;
   /** Extra health details, e.g. listener addresses. */
   status: () => Record<string, unknown>;
@@ -34,7 +37,7 @@ export class SubgraphServer {
     this.apollo = new ApolloServer({
       schema,
       plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled()],
-      validationRules: [maxDepthRule(options.maxDepth)],
+      validationRules: [maxDepthRule(options.maxDepth), maxCostRule(options.maxCost)],
       logger: options.logger,
       includeStacktraceInErrorResponses: false,
       // The CLI stops every part in order on SIGINT and SIGTERM; Apollo's own handler would race it.

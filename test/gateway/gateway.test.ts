@@ -205,6 +205,7 @@ describe('gateway limits', () => {
       only: ['gateway'],
       env: {
         PAAS_GRAPHQL_MAX_DEPTH: '3',
+        PAAS_GRAPHQL_MAX_COST: '20000',
         PAAS_GATEWAY_SUBGRAPH_TIMEOUT: '300',
         PAAS_GATEWAY_SUBGRAPHS: `dns=http://127.0.0.1:${port}/graphql`,
       },
@@ -221,6 +222,18 @@ describe('gateway limits', () => {
     const response = await stack.graphql('{ zones { nodes { soa { serial } } } }');
     assert.equal(response.data, undefined);
     assert.match(response.errors?.[0]?.message ?? '', /deeper than the limit of 3 fields/);
+  });
+
+  test('costly query is rejected', async () => {
+    const copies = Array.from(
+      { length: 50 },
+      (_, i) => `z${i}: zones(first: 500) { nodes { name } }`,
+    ).join(' ');
+    const response = await stack.graphql(`{ ${copies} }`);
+    assert.equal(response.data, undefined);
+    const error = response.errors?.[0];
+    assert.equal(error?.extensions?.code, 'GRAPHQL_VALIDATION_FAILED');
+    assert.match(error?.message ?? '', /more than 20000 values/);
   });
 
   test('hung subgraph times out', async () => {
