@@ -3,7 +3,8 @@
 #
 # The MongoDB run uses PAAS_TEST_MONGODB_URL when it is set; otherwise it builds and starts
 # the FerretDB wire-protocol server of test/mongodb-server on a loopback port and stops it at
-# the end. Missing Debian tools (kdig, dig) are installed when running as root.
+# the end. Missing Debian tools (kdig, dig, logger, rsyslogd, curl) are installed when running
+# as root.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -12,13 +13,16 @@ cd "$here"
 need_packages=()
 command -v kdig >/dev/null 2>&1 || need_packages+=(knot-dnsutils)
 command -v dig >/dev/null 2>&1 || need_packages+=(dnsutils)
+command -v logger >/dev/null 2>&1 || need_packages+=(bsdutils)
+command -v rsyslogd >/dev/null 2>&1 || need_packages+=(rsyslog)
+command -v curl >/dev/null 2>&1 || need_packages+=(curl)
 if ((${#need_packages[@]} > 0)); then
 	if [[ "$(id -u)" == "0" ]] && command -v apt-get >/dev/null 2>&1; then
 		echo "run-all: installing ${need_packages[*]}"
 		apt-get update -qq
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_packages[@]}" >/dev/null
 	else
-		echo "run-all: install the Debian packages ${need_packages[*]} first (the DNS tests query with kdig and dig)" >&2
+		echo "run-all: install the Debian packages ${need_packages[*]} first; the tests use them as real clients and peers" >&2
 		exit 1
 	fi
 fi
