@@ -106,6 +106,29 @@ describe('gateway over a running dns service', () => {
     assert.equal(dns?.ready, true);
   });
 
+  const hostKeys: { input: string; name: string }[] = [
+    { input: 'WWW.Example.Test.', name: 'www.example.test' },
+    { input: 'my_host', name: 'my_host' },
+    { input: '_sip._tcp.example.test', name: '_sip._tcp.example.test' },
+    { input: 'FE80::1', name: 'fe80::1' },
+    { input: '192.0.2.7', name: '192.0.2.7' },
+  ];
+  for (const { input, name } of hostKeys) {
+    test(`host key ${input} accepted`, async () => {
+      const response = await stack.graphql('query ($n: String!) { host(name: $n) { name } }', {
+        n: input,
+      });
+      assert.equal(response.errors, undefined);
+      assert.deepEqual(response.data, { host: { name } });
+    });
+  }
+
+  test('host key with space rejected', async () => {
+    const response = await stack.graphql('{ host(name: "bad name") { name } }');
+    assert.equal(response.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
+    assert.equal(response.errors?.[0]?.extensions?.field, 'name');
+  });
+
   test('body over limit gets 413', async () => {
     const query = JSON.stringify({ query: ZONES, padding: 'x'.repeat(BODY_LIMIT) });
     const sized = await postRaw(stack.gatewayUrl, { body: query });

@@ -1,10 +1,11 @@
+import { hostKey } from '../../../lib/graphql/host';
 import { Arg, Directive, FieldResolver, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { quoted } from '../../../lib/config/spec';
 import { badInput } from '../../../lib/errors';
 import { hostmasterValue, toRecordData, type DnsCatalog, type DnsDefaults } from '../catalog';
 import { presentation } from '../content';
 import type { RecordDocument, ZoneDocument } from '../models';
-import { isHostName, isOwnerName, normalizeName } from '../names';
+import { isHostName, normalizeName } from '../names';
 import type { NameserverCounters } from '../server/nameserver';
 import { ttlValue } from '../validate';
 import {
@@ -195,10 +196,7 @@ export class HostResolver {
     description: 'A host by name, for joining what every service knows about it.',
   })
   host(@Arg('name') name: string): Host {
-    const normalized = normalizeName(name);
-    if (!isOwnerName(normalized))
-      throw badInput('name', `${quoted(name)} is not a valid host or owner name`);
-    return { name: normalized };
+    return { name: hostKey(name) };
   }
 
   @FieldResolver(() => [DnsRecord], {

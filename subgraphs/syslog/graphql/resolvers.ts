@@ -1,6 +1,5 @@
+import { hostKey } from '../../../lib/graphql/host';
 import { Arg, Directive, FieldResolver, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { badInput } from '../../../lib/errors';
-import { isHostName } from '../../../lib/config/spec';
 import type { RuntimeSettings } from '../../../lib/config/runtime';
 import type { LogDocument, SdElement } from '../models';
 import type { ReceiverCounters } from '../receiver/counters';
@@ -176,10 +175,7 @@ export class HostResolver {
     description: 'A host by name, for joining what every service knows about it.',
   })
   host(@Arg('name') name: string): Host {
-    const normalized = name.trim().toLowerCase().replace(/\.$/, '');
-    if (!isHostName(normalized))
-      throw badInput('name', `${JSON.stringify(name)} is not a valid host name`);
-    return { name: normalized };
+    return { name: hostKey(name) };
   }
 
   @FieldResolver(() => LogMessageConnection, {
