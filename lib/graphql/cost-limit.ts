@@ -14,16 +14,16 @@ import {
   type ValidationContext,
 } from 'graphql';
 
-// NOTE: validation runs before variables are known, so a `first` given as a variable is
-// assumed to be this page size; a larger value passes the estimate.
+// NOTE: validation runs before variables are known. A `first` given as a variable counts as
+// this page size, so a larger value passes the estimate.
 const VARIABLE_PAGE_SIZE = 100;
 
 function pageSize(node: FieldNode, field: GraphQLField<unknown, unknown> | undefined): number {
   const argument = field?.args.find((arg) => arg.name === 'first');
   if (!argument) return 1;
-  const given = node.arguments?.find((arg) => arg.name.value === 'first')?.value;
-  if (given?.kind === Kind.INT) return Math.max(1, Number(given.value));
-  if (given?.kind === Kind.VARIABLE) return VARIABLE_PAGE_SIZE;
+  const literal = node.arguments?.find((arg) => arg.name.value === 'first')?.value;
+  if (literal?.kind === Kind.INT) return Math.max(1, Number(literal.value));
+  if (literal?.kind === Kind.VARIABLE) return VARIABLE_PAGE_SIZE;
   return typeof argument.defaultValue === 'number' ? argument.defaultValue : VARIABLE_PAGE_SIZE;
 }
 
