@@ -1,5 +1,5 @@
-import { GraphQLDateTime } from 'graphql-scalars';
-import { Field, InputType, Int } from 'type-graphql';
+import { GraphQLDateTime, GraphQLSafeInt } from 'graphql-scalars';
+import { Field, InputType } from 'type-graphql';
 import { Facility, Severity } from './types';
 
 @InputType({ description: 'Conditions of a log search; every one given must match.' })
@@ -34,7 +34,10 @@ export class LogFilter {
 
 @InputType({ description: 'Retention limits to change; fields left out keep their value.' })
 export class UpdateSyslogSettingsInput {
-  @Field(() => Int, { nullable: true, description: 'Seconds; 0 turns the age limit off.' })
+  @Field(() => GraphQLSafeInt, {
+    nullable: true,
+    description: 'Seconds, at most 3153600000 (100 years); 0 turns the age limit off.',
+  })
   retentionMaxAge?: number | null;
 
   @Field(() => Number, { nullable: true, description: 'Messages; 0 turns the count limit off.' })

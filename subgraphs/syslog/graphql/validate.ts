@@ -2,13 +2,12 @@ import { badInput } from '../../../lib/errors';
 import { normalizeHost } from '../receiver/log-entry';
 import type { LogQuery } from '../storage/log-search';
 import type { RetentionPolicy } from '../storage/retention';
+import { RETENTION_MAX_AGE_LIMIT, RETENTION_MAX_COUNT_LIMIT } from '../settings';
 import type { LogFilter, UpdateSyslogSettingsInput } from './inputs';
 
 const HOST_MAX = 255;
 const APP_MAX = 48;
 const TEXT_MAX = 1024;
-const RETENTION_AGE_MAX = 100 * 365 * 86_400;
-const RETENTION_COUNT_MAX = 1_000_000_000_000;
 
 /** Checks a host name or address as stored: 1-255 printable US-ASCII characters. */
 export function hostValue(value: string, field: string): string {
@@ -62,16 +61,19 @@ export function retentionPatch(input: UpdateSyslogSettingsInput): Partial<Retent
   const patch: Partial<RetentionPolicy> = {};
   if (input.retentionMaxAge != null) {
     const age = input.retentionMaxAge;
-    if (!Number.isInteger(age) || age < 0 || age > RETENTION_AGE_MAX)
-      throw badInput('input.retentionMaxAge', `${age} is outside 0..${RETENTION_AGE_MAX} seconds`);
+    if (!Number.isInteger(age) || age < 0 || age > RETENTION_MAX_AGE_LIMIT)
+      throw badInput(
+        'input.retentionMaxAge',
+        `${age} is outside 0..${RETENTION_MAX_AGE_LIMIT} seconds`,
+      );
     patch.maxAge = age;
   }
   if (input.retentionMaxCount != null) {
     const count = input.retentionMaxCount;
-    if (!Number.isInteger(count) || count < 0 || count > RETENTION_COUNT_MAX)
+    if (!Number.isInteger(count) || count < 0 || count > RETENTION_MAX_COUNT_LIMIT)
       throw badInput(
         'input.retentionMaxCount',
-        `${count} is not an integer in 0..${RETENTION_COUNT_MAX}`,
+        `${count} is not an integer in 0..${RETENTION_MAX_COUNT_LIMIT}`,
       );
     patch.maxCount = count;
   }
