@@ -1,8 +1,50 @@
 import assert from 'node:assert/strict';
+import { connect, type Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { SyslogTestStack } from './harness';
+import { findLogs, SyslogTestStack, waitFor } from './harness';
 
 const CENTURY_SECONDS = 3_153_600_000;
+const IDLE_TIMEOUT_MS = 300;
+
+interface Stats {
+  syslogStats: {
+    transports: { transport: string; received: number; stored: number; dropped: number }[];
+    drops: { name: string; count: number }[];
+  };
+}
+
+/** TCP counters and drop reasons of the receiver. */
+async function tcpStats(stack: SyslogTestStack) {
+  const data = await stack.query<Stats>(
+    '{ syslogStats { transports { transport received stored dropped } drops { name count } } }',
+  );
+  const tcp = data.syslogStats.transports.find((t) => t.transport === 'TCP');
+  if (!tcp) throw new Error(`no TCP counters in ${JSON.stringify(data)}`);
+  const drop = (name: string) => data.syslogStats.drops.find((d) => d.name === name)?.count ?? 0;
+  return { ...tcp, drop };
+}
+
+/** Opens a TCP connection to the receiver and writes `data` without closing it. */
+function openTcp(port: number, data: string): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: '127.0.0.1', port }, () => {
+      socket.write(data);
+      resolve(socket);
+    });
+    socket.on('error', reject);
+  });
+}
+
+function closed(socket: Socket): Promise<void> {
+  return new Promise((resolve) => {
+    if (socket.closed) resolve();
+    else socket.on('close', () => resolve());
+  });
+}
+
+function unique(label: string): string {
+  return `${label}-${Math.random().toString(36).slice(2, 10)}`;
+}
 
 describe('syslog settings and input errors', () => {
   let stack: SyslogTestStack;
@@ -10,6 +52,7 @@ describe('syslog settings and input errors', () => {
   before(async () => {
     stack = await SyslogTestStack.start({
       PAAS_SYSLOG_RETENTION_MAX_AGE: String(CENTURY_SECONDS),
+      PAAS_SYSLOG_TCP_IDLE_TIMEOUT: String(IDLE_TIMEOUT_MS),
     });
   });
 
@@ -77,4 +120,45 @@ describe('syslog settings and input errors', () => {
       assert.ok(!text.includes('127.0.0.1'), `address leaked: ${text}`);
     }
   });
+
+  test('partial line stored at idle timeout', async () => {
+    const before = await tcpStats(stack);
+    const text = unique('idle');
+    const socket = await openTcp(stack.port, `<13>1 - idle.example.test app - - - ${text}`);
+    socket.on('error', () => undefined);
+    await closed(socket);
+    const [log] = await findLogs(stack, text);
+    assert.equal(log.message, text);
+    assert.equal(log.host, 'idle.example.test');
+    const after = await tcpStats(stack);
+    assert.equal(after.drop('tcp-idle-timeout'), before.drop('tcp-idle-timeout') + 1);
+    assert.equal(after.received, before.received + 1);
+    assert.equal(after.dropped, before.dropped);
+  });
+
+  for (const [name, closeBy] of [
+    ['half-close', 'peer'],
+    ['idle timeout', 'receiver'],
+  ] as const) {
+    test(`incomplete octet frame counted at ${name}`, async () => {
+      const before = await tcpStats(stack);
+      const text = unique('short');
+      const socket = await openTcp(stack.port, `200 <13>1 - short.example.test app - - - ${text}`);
+      socket.on('error', () => undefined);
+      if (closeBy === 'peer') socket.end();
+      await closed(socket);
+      const after = await waitFor(async () => {
+        const stats = await tcpStats(stack);
+        return stats.drop('incomplete-frame') > before.drop('incomplete-frame') ? stats : undefined;
+      }, 'the incomplete frame to be counted');
+      assert.equal(after.drop('incomplete-frame'), before.drop('incomplete-frame') + 1);
+      assert.equal(after.received, before.received + 1);
+      assert.equal(after.dropped, before.dropped + 1);
+      const found = await stack.query<{ logs: { totalCount: number } }>(
+        `query ($text: String!) { logs(filter: { text: $text }) { totalCount } }`,
+        { text },
+      );
+      assert.equal(found.logs.totalCount, 0, 'nothing of the incomplete frame is stored');
+    });
+  }
 });
