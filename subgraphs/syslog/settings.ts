@@ -81,6 +81,14 @@ export const syslogSettings = {
     description: 'Longest time a received message waits before its batch is written.',
     parse: integer(1, 60_000),
   },
+  stopTimeout: {
+    env: 'PAAS_SYSLOG_STOP_TIMEOUT',
+    default: '3000',
+    unit: 'ms',
+    description:
+      'Time the service spends at shutdown writing queued messages; the rest is dropped and counted as store-failed. An insert already running is not interrupted.',
+    parse: integer(100, 600_000),
+  },
   queueMaxMessages: {
     env: 'PAAS_SYSLOG_QUEUE_MAX_MESSAGES',
     default: '20000',
