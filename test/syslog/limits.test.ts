@@ -161,4 +161,21 @@ describe('syslog settings and input errors', () => {
       assert.equal(found.logs.totalCount, 0, 'nothing of the incomplete frame is stored');
     });
   }
+
+  test('text filter counts code points', async () => {
+    const emoji = '\u{1F600}';
+    const longest = await stack.graphql(
+      'query ($text: String!) { logs(filter: { text: $text }) { totalCount } }',
+      { text: emoji.repeat(1024) },
+    );
+    assert.equal(longest.errors, undefined, JSON.stringify(longest.errors));
+    const tooLong = await stack.graphql(
+      'query ($text: String!) { logs(filter: { text: $text }) { totalCount } }',
+      { text: emoji.repeat(1025) },
+    );
+    const error = tooLong.errors?.[0];
+    assert.equal(error?.extensions?.code, 'BAD_USER_INPUT', JSON.stringify(tooLong));
+    assert.equal(error?.extensions?.field, 'filter.text');
+    assert.match(error?.message ?? '', /1025 characters/);
+  });
 });

@@ -27,7 +27,8 @@ export class LogFilter {
 
   @Field(() => String, {
     nullable: true,
-    description: 'Text the message contains, compared without regard to case.',
+    description:
+      'Text the message contains, compared without regard to case; 1-1024 characters (Unicode code points).',
   })
   text?: string | null;
 }

@@ -7,6 +7,7 @@ import type { LogFilter, UpdateSyslogSettingsInput } from './inputs';
 
 const HOST_MAX = 255;
 const APP_MAX = 48;
+/** Longest text filter, in characters (Unicode code points, so an emoji counts once). */
 const TEXT_MAX = 1024;
 
 /** Checks a host name or address as stored: 1-255 printable US-ASCII characters. */
@@ -49,8 +50,12 @@ export function logQuery(filter: LogFilter | null | undefined, prefix = 'filter'
     );
   }
   if (filter.text != null) {
-    if (filter.text.length === 0 || filter.text.length > TEXT_MAX)
-      throw badInput(`${prefix}.text`, `use 1-${TEXT_MAX} characters, or leave the field out`);
+    const characters = [...filter.text].length;
+    if (characters === 0 || characters > TEXT_MAX)
+      throw badInput(
+        `${prefix}.text`,
+        `${characters} characters is outside 1-${TEXT_MAX} (Unicode code points); shorten the text or leave the field out`,
+      );
     query.text = filter.text;
   }
   return query;
