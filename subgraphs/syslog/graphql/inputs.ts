@@ -19,6 +19,8 @@ export class LogFilter {
   @Field(() => [Facility], { nullable: true, description: 'Any of these facilities.' })
   facility?: number[] | null;
 
+  // TODO: an invalid DateTime is rejected by GraphQL coercion, before logQuery, so its error has
+  // no extensions.field.
   @Field(() => GraphQLDateTime, { nullable: true, description: 'Received at or after.' })
   since?: Date | null;
 

@@ -7,7 +7,7 @@ import type { LogFilter, UpdateSyslogSettingsInput } from './inputs';
 
 const HOST_MAX = 255;
 const APP_MAX = 48;
-/** Longest text filter, in characters (Unicode code points, so an emoji counts once). */
+/** Maximum length of the text filter in Unicode code points, so 😀 (U+1F600) counts as one. */
 const TEXT_MAX = 1024;
 
 /** Checks a host name or address as stored: 1-255 printable US-ASCII characters. */
