@@ -162,7 +162,8 @@ export class LogWriter {
     for (let attempt = 1; ; attempt++) {
       try {
         // NOTE: on the embedded store a locked SQLite file blocks this call, and the whole event
-        // loop, for up to the store's busy timeout (5 s), so a stop can run that much over.
+        // loop, for up to the store's busy timeout (5 s), so a stop can run that much over its
+        // deadline, and a SIGTERM that arrives meanwhile is handled only afterwards.
         await this.collection.insertMany(batch);
         this.countStored(batch);
         break;
