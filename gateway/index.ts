@@ -30,9 +30,12 @@ export interface GatewayOptions {
 }
 
 /**
- * Sends the gateway's requests to one subgraph. A failed request (connection refused, non-2xx
- * status, a body that is not JSON) becomes an error that names the subgraph in its message and
- * in `extensions.serviceName`, as errors returned by a subgraph already do.
+ * Sends the gateway's requests to one subgraph. A response whose body is a GraphQL result with
+ * `errors` is passed on whatever its HTTP status, so the client sees the subgraph's messages
+ * and extensions (`BAD_USER_INPUT` for an invalid variable, for example). Any other failed
+ * request (connection refused, timeout, a non-2xx status without a GraphQL body, a body that
+ * is not JSON) becomes one error that names the subgraph in its message and in
+ * `extensions.serviceName`. Subgraph URLs go to the log, never to the client.
  */
 class SubgraphDataSource extends RemoteGraphQLDataSource {
   constructor(
@@ -43,10 +46,35 @@ class SubgraphDataSource extends RemoteGraphQLDataSource {
   ) {
     super({
       url,
-      // Apollo's data source has no timeout of its own, so a hung subgraph would hold the query.
       fetcher: ((input: string, init?: RequestInit) =>
-        fetch(input, { ...init, signal: AbortSignal.timeout(timeoutMs) })) as never,
+        this.fetchResult(input, init, timeoutMs)) as never,
     });
+  }
+
+  /**
+   * Fetches with a timeout, which Apollo's data source lacks, so a hung subgraph cannot hold a
+   * query. Apollo Server 5 responds with HTTP 400 to a value it cannot coerce, and Apollo's data
+   * source would turn that into a bare "400: Bad Request". The GraphQL over HTTP spec lets a
+   * client read an `application/json` result whatever the status, so such a result is handed
+   * on as a 200 with the same body.
+   */
+  private async fetchResult(input: string, init: RequestInit | undefined, timeoutMs: number) {
+    const response = await fetch(input, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+    const type = response.headers.get('content-type') ?? '';
+    if (response.ok || !/^application\/(graphql-response\+)?json/.test(type)) return response;
+    const text = await response.text();
+    if (!hasGraphqlErrors(text)) {
+      return new Response(text, {
+        status: response.status,
+        statusText: response.statusText,
+        headers: { 'content-type': type },
+      });
+    }
+    this.logger.debug(
+      { subgraph: this.subgraphName, url: this.url, status: response.status },
+      'subgraph returned GraphQL errors with a non-2xx status',
+    );
+    return new Response(text, { status: 200, headers: { 'content-type': type } });
   }
 
   override didEncounterError(error: Error): void {
@@ -54,8 +82,11 @@ class SubgraphDataSource extends RemoteGraphQLDataSource {
       { err: error, subgraph: this.subgraphName, url: this.url },
       'subgraph request failed',
     );
-    const extensions = error instanceof GraphQLError ? error.extensions : {};
-    throw new GraphQLError(`${this.subgraphName} subgraph request failed: ${error.message}`, {
+    // Apollo puts the subgraph's URL and raw body in `extensions.response`; clients get neither.
+    const extensions = error instanceof GraphQLError ? { ...error.extensions } : {};
+    delete extensions.response;
+    const reason = this.url ? error.message.split(this.url).join('<subgraph URL>') : error.message;
+    throw new GraphQLError(`${this.subgraphName} subgraph request failed: ${reason}`, {
       originalError: error,
       extensions: {
         code: 'SUBREQUEST_HTTP_ERROR',
@@ -63,6 +94,17 @@ class SubgraphDataSource extends RemoteGraphQLDataSource {
         serviceName: this.subgraphName,
       },
     });
+  }
+}
+
+/** Returns true when `text` is a JSON object with a non-empty `errors` array. */
+function hasGraphqlErrors(text: string): boolean {
+  try {
+    const body = JSON.parse(text) as unknown;
+    const errors = (body as { errors?: unknown } | null)?.errors;
+    return Array.isArray(errors) && errors.length > 0;
+  } catch {
+    return false;
   }
 }
 

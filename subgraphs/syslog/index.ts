@@ -54,6 +54,7 @@ export const syslogService: ServiceDefinition<typeof syslogSettings> = {
         batchLatencyMs: settings.batchLatency,
         queueMaxMessages: settings.queueMaxMessages,
         queueMaxBytes: settings.queueMaxBytes,
+        stopTimeoutMs: settings.stopTimeout,
       },
       counters,
       logger,

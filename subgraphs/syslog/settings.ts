@@ -3,6 +3,14 @@ import { integer, ipAddress, port, type SettingSpec } from '../../lib/config/spe
 const KIB = 1024;
 const DAY_SECONDS = 86_400;
 
+/**
+ * Longest retention age in seconds (100 years). It is above 2^31, so GraphQL carries the age as
+ * SafeInt, not Int; boot, `updateSyslogSettings` and the schema share this limit.
+ */
+export const RETENTION_MAX_AGE_LIMIT = 100 * 365 * DAY_SECONDS;
+/** Largest retention count; below 2^53, so it is exact in a JavaScript number. */
+export const RETENTION_MAX_COUNT_LIMIT = 1_000_000_000_000;
+
 /** Accepts a cron expression of 5 fields, or 6 with seconds first (node-schedule syntax). */
 function cronExpression(raw: string): string {
   const fields = raw.trim().split(/\s+/);
@@ -73,6 +81,14 @@ export const syslogSettings = {
     description: 'Longest time a received message waits before its batch is written.',
     parse: integer(1, 60_000),
   },
+  stopTimeout: {
+    env: 'PAAS_SYSLOG_STOP_TIMEOUT',
+    default: '3000',
+    unit: 'ms',
+    description:
+      'Time the service spends at shutdown writing queued messages; the rest is dropped and counted as store-failed. An insert already running is not interrupted.',
+    parse: integer(100, 600_000),
+  },
   queueMaxMessages: {
     env: 'PAAS_SYSLOG_QUEUE_MAX_MESSAGES',
     default: '20000',
@@ -95,7 +111,7 @@ export const syslogSettings = {
     unit: 's',
     description:
       'Messages received longer ago than this are deleted by the retention job; 0 keeps them regardless of age.',
-    parse: integer(0, 100 * 365 * DAY_SECONDS),
+    parse: integer(0, RETENTION_MAX_AGE_LIMIT),
   },
   retentionMaxCount: {
     env: 'PAAS_SYSLOG_RETENTION_MAX_COUNT',
@@ -103,7 +119,7 @@ export const syslogSettings = {
     unit: 'messages',
     description:
       'Messages kept at most; the retention job deletes the oldest above it. 0 sets no count limit.',
-    parse: integer(0, 1_000_000_000_000),
+    parse: integer(0, RETENTION_MAX_COUNT_LIMIT),
   },
   retentionSchedule: {
     env: 'PAAS_SYSLOG_RETENTION_SCHEDULE',

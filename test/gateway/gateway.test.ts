@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
-import { TestStack } from '../helpers/stack';
+import { TestStack, type GraphqlError } from '../helpers/stack';
 
 const execFileAsync = promisify(execFile);
 
@@ -275,5 +276,73 @@ describe('gateway limits', () => {
       }),
       /invalid PAAS_GATEWAY_SUBGRAPHS: no service named dsn/,
     );
+  });
+});
+
+describe('gateway over a failing subgraph', () => {
+  let stack: TestStack;
+  let subgraph: ReturnType<typeof createHttpServer>;
+  let subgraphUrl = '';
+  /** Status and body the fake dns subgraph answers with next. */
+  let reply: { status: number; type: string; body: string } = {
+    status: 200,
+    type: 'application/json',
+    body: '{}',
+  };
+
+  before(async () => {
+    subgraph = createHttpServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(reply.status, { 'content-type': reply.type });
+        res.end(reply.body);
+      });
+    });
+    await new Promise<void>((resolve) => subgraph.listen(0, '127.0.0.1', resolve));
+    const { port } = subgraph.address() as AddressInfo;
+    subgraphUrl = `http://127.0.0.1:${port}/graphql`;
+    stack = await TestStack.start({
+      only: ['gateway'],
+      env: { PAAS_GATEWAY_SUBGRAPHS: `dns=${subgraphUrl}` },
+    });
+  });
+
+  after(async () => {
+    await stack.stop();
+    await new Promise((resolve) => subgraph.close(resolve));
+  });
+
+  test('GraphQL errors on HTTP 400 passed on', async () => {
+    const subgraphErrors = [
+      { message: 'first problem', extensions: { code: 'BAD_USER_INPUT', field: 'input.name' } },
+      { message: 'second problem', extensions: { code: 'BAD_USER_INPUT', field: 'input.ttl' } },
+    ];
+    reply = {
+      status: 400,
+      type: 'application/json; charset=utf-8',
+      body: JSON.stringify({ errors: subgraphErrors }),
+    };
+    const response = await stack.graphql(ZONES);
+    const text = JSON.stringify(response);
+    assert.equal(response.errors?.length, 2, text);
+    for (const [i, expected] of subgraphErrors.entries()) {
+      const error: GraphqlError | undefined = response.errors?.[i];
+      assert.equal(error?.message, expected.message, text);
+      assert.equal(error?.extensions?.code, 'BAD_USER_INPUT', text);
+      assert.equal(error?.extensions?.field, expected.extensions.field, text);
+      assert.equal(error?.extensions?.serviceName, 'dns', text);
+    }
+  });
+
+  test('HTTP error hides subgraph URL', async () => {
+    reply = { status: 502, type: 'text/plain', body: `upstream ${subgraphUrl} is down` };
+    const response = await stack.graphql(ZONES);
+    const text = JSON.stringify(response);
+    const error = response.errors?.[0];
+    assert.equal(error?.extensions?.code, 'SUBREQUEST_HTTP_ERROR', text);
+    assert.equal(error?.extensions?.serviceName, 'dns', text);
+    assert.match(error?.message ?? '', /dns subgraph request failed: 502/, text);
+    assert.ok(!text.includes(subgraphUrl), `subgraph URL leaked: ${text}`);
+    assert.ok(!text.includes('is down'), `subgraph body leaked: ${text}`);
   });
 });

@@ -1,23 +1,33 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { FrameDecoder, type FramingError } from '../../subgraphs/syslog/receiver/framing';
+import {
+  FrameDecoder,
+  type FramingError,
+  type IncompleteFrame,
+} from '../../subgraphs/syslog/receiver/framing';
 
 interface Frame {
   text: string;
   truncated: boolean;
 }
 
-function decode(chunks: (string | Buffer)[], max = 64): { frames: Frame[]; error?: FramingError } {
+interface Decoded {
+  frames: Frame[];
+  error?: FramingError;
+  /** What end() reported discarded; undefined when nothing was. */
+  incomplete?: IncompleteFrame;
+}
+
+function decode(chunks: (string | Buffer)[], max = 64): Decoded {
   const frames: Frame[] = [];
   const decoder = new FrameDecoder(max, {
     frame: (data, truncated) => frames.push({ text: data.toString('utf8'), truncated }),
   });
   for (const chunk of chunks) {
     const error = decoder.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
-    if (error) return { frames, error };
+    if (error) return { frames, error, incomplete: decoder.end() };
   }
-  decoder.end();
-  return { frames };
+  return { frames, incomplete: decoder.end() };
 }
 
 const texts = (frames: Frame[]) => frames.map((f) => f.text);
@@ -40,6 +50,45 @@ describe('RFC 6587 framing', () => {
 
   test('partial line delivered at close', () => {
     assert.deepEqual(texts(decode(['<13>a\n<13>tail']).frames), ['<13>a', '<13>tail']);
+  });
+
+  test('partial line at close reports nothing', () => {
+    assert.equal(decode(['<13>tail']).incomplete, undefined);
+  });
+
+  test('partial octet frame discarded at close', () => {
+    const { frames, incomplete } = decode(['5 <13>a', '50 <13>short']);
+    assert.deepEqual(texts(frames), ['<13>a']);
+    assert.deepEqual(incomplete, { receivedBytes: 9, declaredBytes: 50 });
+  });
+
+  test('octet frame without MSG discarded at close', () => {
+    const { frames, incomplete } = decode(['12 ']);
+    assert.deepEqual(frames, []);
+    assert.deepEqual(incomplete, { receivedBytes: 0, declaredBytes: 12 });
+  });
+
+  test('partial MSG-LEN discarded at close', () => {
+    const { frames, incomplete } = decode(['5 <13>a1']);
+    assert.deepEqual(texts(frames), ['<13>a']);
+    assert.deepEqual(incomplete, { receivedBytes: 0, declaredBytes: undefined });
+  });
+
+  test('complete octet frames leave nothing', () => {
+    assert.equal(decode(['5 <13>a']).incomplete, undefined);
+  });
+
+  test('truncated octet frame tail not reported', () => {
+    const { frames, incomplete } = decode([`100 ${'x'.repeat(80)}`], 64);
+    assert.equal(frames.length, 1);
+    assert.equal(frames[0].truncated, true);
+    assert.equal(incomplete, undefined);
+  });
+
+  test('framing error leaves nothing to report', () => {
+    const result = decode(['5 <13>a12x']);
+    assert.equal(result.error, 'octet-count-invalid');
+    assert.equal(result.incomplete, undefined);
   });
 
   test('octet counting, split everywhere', () => {

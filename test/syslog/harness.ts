@@ -12,7 +12,10 @@ const execFileAsync = promisify(execFile);
 export interface GraphqlResponse<T> {
   status: number;
   data?: T | null;
-  errors?: { message: string; extensions?: { code?: string; field?: string } }[];
+  errors?: {
+    message: string;
+    extensions?: { code?: string; field?: string; serviceName?: string };
+  }[];
 }
 
 /** Builds the URL of a fresh test database, or '' for the embedded store. */

@@ -110,6 +110,36 @@ const cases: Case[] = [
     expect: { format: 'rfc3164', timestamp: null },
   },
   {
+    name: 'RFC 5424 leap second',
+    line: '<13>1 2016-12-31T23:59:60Z h a - - - m',
+    expect: { format: 'rfc5424', timestamp: new Date('2016-12-31T23:59:59.999Z'), host: 'h' },
+  },
+  {
+    name: 'RFC 5424 leap second with offset',
+    line: '<13>1 2016-12-31T15:59:60.5-08:00 h a - - - m',
+    expect: { format: 'rfc5424', timestamp: new Date('2016-12-31T23:59:59.999Z') },
+  },
+  {
+    name: 'RFC 5424 second 61 falls back',
+    line: '<13>1 2016-12-31T23:59:61Z h a - - - m',
+    expect: { format: 'rfc3164', timestamp: null },
+  },
+  {
+    name: 'RFC 5424 hour 24 falls back',
+    line: '<13>1 2026-01-02T24:00:00Z h a - - - m',
+    expect: { format: 'rfc3164', timestamp: null },
+  },
+  {
+    name: 'RFC 5424 without offset falls back',
+    line: '<13>1 2026-01-02T10:00:00 h a - - - m',
+    expect: { format: 'rfc3164', timestamp: null },
+  },
+  {
+    name: 'RFC 5424 NILVALUE timestamp',
+    line: '<13>1 - h a - - - m',
+    expect: { format: 'rfc5424', timestamp: null, host: 'h', appName: 'a', message: 'm' },
+  },
+  {
     name: 'RFC 5424 unterminated SD falls back',
     line: '<13>1 - h a - - [x@1 a="b" text',
     expect: { format: 'rfc3164' },
@@ -162,6 +192,21 @@ const cases: Case[] = [
     name: 'RFC 3164 impossible date',
     line: '<13>Feb 30 10:00:00 host app: m',
     expect: { timestamp: null, host: 'host', appName: 'app' },
+  },
+  {
+    name: 'RFC 3164 impossible date, tag only',
+    line: '<13>Feb 30 10:00:00 host3164 tag:',
+    expect: { timestamp: null, host: 'host3164', appName: 'tag', message: '' },
+  },
+  {
+    name: 'RFC 3164 impossible RFC 3339 date',
+    line: '<13>2026-02-30T10:00:00Z host app: m',
+    expect: { timestamp: null, host: 'host', appName: 'app', message: 'm' },
+  },
+  {
+    name: 'RFC 3164 leap second',
+    line: '<13>Dec 31 2016 23:59:60 host app: m',
+    expect: { timestamp: new Date(2016, 11, 31, 23, 59, 59, 999), host: 'host' },
   },
   {
     name: 'RFC 3164 RFC 3339 timestamp',

@@ -1,5 +1,5 @@
-import { GraphQLDateTime } from 'graphql-scalars';
-import { Field, InputType, Int } from 'type-graphql';
+import { GraphQLDateTime, GraphQLSafeInt } from 'graphql-scalars';
+import { Field, InputType } from 'type-graphql';
 import { Facility, Severity } from './types';
 
 @InputType({ description: 'Conditions of a log search; every one given must match.' })
@@ -19,6 +19,8 @@ export class LogFilter {
   @Field(() => [Facility], { nullable: true, description: 'Any of these facilities.' })
   facility?: number[] | null;
 
+  // TODO: an invalid DateTime is rejected by GraphQL coercion, before logQuery, so its error has
+  // no extensions.field.
   @Field(() => GraphQLDateTime, { nullable: true, description: 'Received at or after.' })
   since?: Date | null;
 
@@ -27,14 +29,18 @@ export class LogFilter {
 
   @Field(() => String, {
     nullable: true,
-    description: 'Text the message contains, compared without regard to case.',
+    description:
+      'Text the message contains, compared without regard to case; 1-1024 characters (Unicode code points).',
   })
   text?: string | null;
 }
 
 @InputType({ description: 'Retention limits to change; fields left out keep their value.' })
 export class UpdateSyslogSettingsInput {
-  @Field(() => Int, { nullable: true, description: 'Seconds; 0 turns the age limit off.' })
+  @Field(() => GraphQLSafeInt, {
+    nullable: true,
+    description: 'Seconds, at most 3153600000 (100 years); 0 turns the age limit off.',
+  })
   retentionMaxAge?: number | null;
 
   @Field(() => Number, { nullable: true, description: 'Messages; 0 turns the count limit off.' })

@@ -1,4 +1,4 @@
-import { GraphQLDateTime } from 'graphql-scalars';
+import { GraphQLDateTime, GraphQLSafeInt } from 'graphql-scalars';
 import { Directive, Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { Connection } from '../../../lib/graphql/connection';
 import { FACILITY_NAMES, SEVERITY_NAMES } from '../codes';
@@ -235,7 +235,9 @@ export class SyslogStats {
 
 @ObjectType({ description: 'Retention limits; changeable at run time.' })
 export class SyslogSettings {
-  @Field(() => Int, { description: 'Seconds a message is kept; 0 keeps it regardless of age.' })
+  @Field(() => GraphQLSafeInt, {
+    description: 'Seconds a message is kept; 0 keeps it regardless of age.',
+  })
   retentionMaxAge!: number;
 
   @Field(() => Number, {

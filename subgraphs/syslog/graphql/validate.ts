@@ -2,13 +2,13 @@ import { badInput } from '../../../lib/errors';
 import { normalizeHost } from '../receiver/log-entry';
 import type { LogQuery } from '../storage/log-search';
 import type { RetentionPolicy } from '../storage/retention';
+import { RETENTION_MAX_AGE_LIMIT, RETENTION_MAX_COUNT_LIMIT } from '../settings';
 import type { LogFilter, UpdateSyslogSettingsInput } from './inputs';
 
 const HOST_MAX = 255;
 const APP_MAX = 48;
+/** Maximum length of the text filter in Unicode code points, so 😀 (U+1F600) counts as one. */
 const TEXT_MAX = 1024;
-const RETENTION_AGE_MAX = 100 * 365 * 86_400;
-const RETENTION_COUNT_MAX = 1_000_000_000_000;
 
 /** Checks a host name or address as stored: 1-255 printable US-ASCII characters. */
 export function hostValue(value: string, field: string): string {
@@ -50,8 +50,12 @@ export function logQuery(filter: LogFilter | null | undefined, prefix = 'filter'
     );
   }
   if (filter.text != null) {
-    if (filter.text.length === 0 || filter.text.length > TEXT_MAX)
-      throw badInput(`${prefix}.text`, `use 1-${TEXT_MAX} characters, or leave the field out`);
+    const characters = [...filter.text].length;
+    if (characters === 0 || characters > TEXT_MAX)
+      throw badInput(
+        `${prefix}.text`,
+        `${characters} characters is outside 1-${TEXT_MAX} (Unicode code points); shorten the text or leave the field out`,
+      );
     query.text = filter.text;
   }
   return query;
@@ -62,16 +66,19 @@ export function retentionPatch(input: UpdateSyslogSettingsInput): Partial<Retent
   const patch: Partial<RetentionPolicy> = {};
   if (input.retentionMaxAge != null) {
     const age = input.retentionMaxAge;
-    if (!Number.isInteger(age) || age < 0 || age > RETENTION_AGE_MAX)
-      throw badInput('input.retentionMaxAge', `${age} is outside 0..${RETENTION_AGE_MAX} seconds`);
+    if (!Number.isInteger(age) || age < 0 || age > RETENTION_MAX_AGE_LIMIT)
+      throw badInput(
+        'input.retentionMaxAge',
+        `${age} is outside 0..${RETENTION_MAX_AGE_LIMIT} seconds`,
+      );
     patch.maxAge = age;
   }
   if (input.retentionMaxCount != null) {
     const count = input.retentionMaxCount;
-    if (!Number.isInteger(count) || count < 0 || count > RETENTION_COUNT_MAX)
+    if (!Number.isInteger(count) || count < 0 || count > RETENTION_MAX_COUNT_LIMIT)
       throw badInput(
         'input.retentionMaxCount',
-        `${count} is not an integer in 0..${RETENTION_COUNT_MAX}`,
+        `${count} is not an integer in 0..${RETENTION_MAX_COUNT_LIMIT}`,
       );
     patch.maxCount = count;
   }

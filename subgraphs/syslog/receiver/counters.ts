@@ -20,7 +20,8 @@ export interface ReceiverCounters {
   /**
    * Dropped messages and closed connections by reason: `udp-queue-full`, `store-failed`,
    * `tcp-connection-limit`, `tcp-idle-timeout`, `octet-count-invalid`, `octet-count-too-long`,
-   * `octet-count-leading-zero`.
+   * `octet-count-leading-zero`, `incomplete-frame` (an octet-counted frame cut off by the end of
+   * its connection).
    */
   drops: Record<string, number>;
   tcpConnectionsAccepted: number;

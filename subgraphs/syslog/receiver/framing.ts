@@ -21,6 +21,14 @@ export type FramingMode = 'octet-counting' | 'non-transparent';
 export type FramingError =
   'octet-count-leading-zero' | 'octet-count-too-long' | 'octet-count-invalid';
 
+/** An octet-counted frame cut off by the end of the stream. */
+export interface IncompleteFrame {
+  /** MSG bytes received of the frame. */
+  receivedBytes: number;
+  /** MSG-LEN of the frame; undefined when the stream ended inside MSG-LEN. */
+  declaredBytes: number | undefined;
+}
+
 export interface FrameSink {
   /** Receives one frame without its delimiter; `truncated` when it was cut at the size limit. */
   frame(data: Buffer, truncated: boolean): void;
@@ -40,19 +48,28 @@ export class FrameDecoder {
   private remaining = -1;
   private lengthDigits = 0;
   private length = 0;
+  /** Set after a FramingError; the rest of the stream cannot be framed. */
+  private failed = false;
 
   constructor(
     private readonly maxMessageSize: number,
     private readonly sink: FrameSink,
   ) {}
 
-  /** Consumes a chunk; returns a FramingError when the stream is broken beyond recovery. */
+  /**
+   * Consumes a chunk; returns a FramingError when the stream is broken beyond recovery. After
+   * an error the decoder ignores further input.
+   */
   push(chunk: Buffer): FramingError | undefined {
-    if (chunk.length === 0) return undefined;
+    if (chunk.length === 0 || this.failed) return undefined;
     if (this.mode === undefined) {
       this.mode = chunk[0] >= ZERO && chunk[0] <= NINE ? 'octet-counting' : 'non-transparent';
     }
-    if (this.mode === 'octet-counting') return this.pushCounted(chunk);
+    if (this.mode === 'octet-counting') {
+      const error = this.pushCounted(chunk);
+      if (error !== undefined) this.failed = true;
+      return error;
+    }
     this.pushDelimited(chunk);
     return undefined;
   }
@@ -62,11 +79,32 @@ export class FrameDecoder {
     return this.partLength;
   }
 
-  /** Delivers a partial non-transparent frame left when the peer closes the connection. */
-  end(): void {
-    if (this.mode === 'non-transparent' && !this.discarding && this.partLength > 0) {
-      this.deliver(false);
+  /**
+   * Handles what is left of the stream when the connection closes. Like rsyslog, a partial
+   * newline-delimited frame is delivered, because senders often omit the last LF, but a partial
+   * octet-counted frame is discarded, because its count shows it is incomplete. Returns the
+   * discarded frame, or undefined when nothing was discarded. The tail of a frame already
+   * delivered truncated is not reported, since its message was delivered.
+   */
+  end(): IncompleteFrame | undefined {
+    if (this.failed || this.discarding) return undefined;
+    if (this.mode === 'non-transparent') {
+      if (this.partLength > 0) this.deliver(false);
+      return undefined;
     }
+    if (this.mode !== 'octet-counting' || (this.remaining === -1 && this.lengthDigits === 0)) {
+      return undefined;
+    }
+    const incomplete = {
+      receivedBytes: this.partLength,
+      declaredBytes: this.remaining === -1 ? undefined : this.length,
+    };
+    this.parts = [];
+    this.partLength = 0;
+    this.remaining = -1;
+    this.length = 0;
+    this.lengthDigits = 0;
+    return incomplete;
   }
 
   private pushDelimited(chunk: Buffer): void {

@@ -1,5 +1,5 @@
 import type { ParsedMessage } from './header';
-import { parseBsdTimestamp, parseRfc3339 } from './timestamp';
+import { parseBsdTimestamp, parseRfc3339, RFC3339 } from './timestamp';
 
 /** Characters rsyslog accepts in an RFC 3164 host name: letters, digits, `.`, `-`, `_`, `:`. */
 const HOST_NAME = /^[A-Za-z0-9._:-]{1,255}$/;
@@ -15,7 +15,8 @@ const LEADING_RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\S+ /;
  * TAG[PID]: MSG`, each part optional. Never fails: what is not recognised is the message.
  *
  * Host names are looked for only after a timestamp, because without one the first word is
- * far more often a tag or the message itself. A word with characters a host name cannot have,
+ * far more often a tag or the message itself. A timestamp with an impossible date (`Feb 30`)
+ * counts, since the sender clearly wrote a header; its time is null. A word with characters a host name cannot have,
  * or ending in a colon, is the tag. Like rsyslog, the first word after the host is the tag
  * even without a colon.
  */
@@ -34,13 +35,12 @@ export function parseRfc3164(
     timestamp = bsd.date ?? null;
     hasTimestamp = true;
     rest = rest.slice(bsd.length);
-  } else if (rfc3339) {
-    const date = parseRfc3339(rfc3339[0].trimEnd());
-    if (date !== undefined) {
-      timestamp = date;
-      hasTimestamp = true;
-      rest = rest.slice(rfc3339[0].length);
-    }
+  } else if (rfc3339 && RFC3339.test(rfc3339[0].trimEnd())) {
+    // Like a BSD timestamp, one with the right shape but an impossible date still ends the
+    // timestamp field, so the host after it is found, and the timestamp is null.
+    timestamp = parseRfc3339(rfc3339[0].trimEnd()) ?? null;
+    hasTimestamp = true;
+    rest = rest.slice(rfc3339[0].length);
   }
 
   let host: string | null = null;

@@ -24,6 +24,7 @@ export class TcpConnection {
   readonly sender: string;
   private readonly decoder: FrameDecoder;
   private closed = false;
+  private finished = false;
   paused = false;
 
   constructor(
@@ -42,9 +43,10 @@ export class TcpConnection {
     socket.setTimeout(options.idleTimeoutMs);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('end', () => {
-      this.decoder.end();
+      this.finish();
       socket.end();
     });
+    socket.on('close', () => this.finish());
     socket.on('timeout', () => this.abort('tcp-idle-timeout'));
     socket.on('error', (err) => {
       this.counters.countEvent('tcp-connection-error');
@@ -64,9 +66,28 @@ export class TcpConnection {
     this.socket.resume();
   }
 
+  /** Closes the connection; a partial frame is handled first, as at a close by the peer. */
   destroy(): void {
+    this.finish();
     this.closed = true;
     this.socket.destroy();
+  }
+
+  /**
+   * Delivers or counts the partial frame left at the end of the stream, once per connection.
+   * A discarded frame counts as received and dropped (`incomplete-frame`).
+   */
+  private finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    const incomplete = this.decoder.end();
+    if (incomplete === undefined) return;
+    this.counters.transport('tcp').received += 1;
+    this.counters.countDrop('tcp', 'incomplete-frame');
+    this.logger.debug(
+      { sender: this.sender, ...incomplete },
+      'incomplete octet-counted frame discarded at end of connection',
+    );
   }
 
   private onData(chunk: Buffer): void {

@@ -1,6 +1,6 @@
 /** Timestamp formats of syslog headers: RFC 3339 (RFC 5424) and BSD `Mmm dd hh:mm:ss` (RFC 3164). */
 
-const RFC3339 =
+export const RFC3339 =
   /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?([Zz]|[+-]\d{2}:\d{2})$/;
 
 /** How far ahead of the receive time a year-less timestamp may be: sender clocks run fast. */
@@ -18,13 +18,24 @@ function daysInMonth(year: number, month: number): number {
   return new Date(Date.UTC(year, month + 1, 0)).getUTCDate();
 }
 
+/** Checks a time of day; second 60 is a leap second, which RFC 3339 allows (time-second). */
 function validTime(hour: number, minute: number, second: number): boolean {
-  return hour <= 23 && minute <= 59 && second <= 59;
+  return hour <= 23 && minute <= 59 && second <= 60;
 }
 
 /** Milliseconds of a fraction of a second written with 1-9 digits; finer digits are cut off. */
 function fractionMs(digits: string | undefined): number {
   return digits === undefined ? 0 : Number(digits.padEnd(3, '0').slice(0, 3));
+}
+
+/**
+ * Returns the second and millisecond to store. JavaScript dates have no leap seconds, so a
+ * leap second (:60, any fraction) is stored as the last millisecond before it, :59.999, which
+ * keeps it in its minute and day and before the next second. Like rsyslog, second 60 is
+ * accepted at any minute, not only at 23:59 UTC at the end of a month.
+ */
+function storedSecond(second: number, fraction: string | undefined): [number, number] {
+  return second === 60 ? [59, 999] : [second, fractionMs(fraction)];
 }
 
 /**
@@ -46,7 +57,8 @@ export function parseRfc3339(text: string): Date | undefined {
     if (oh > 23 || om > 59) return undefined;
     offsetMinutes = (offset[0] === '-' ? -1 : 1) * (oh * 60 + om);
   }
-  const utc = Date.UTC(year, month, day, hour, minute, second, fractionMs(fraction));
+  const [storedSeconds, milliseconds] = storedSecond(second, fraction);
+  const utc = Date.UTC(year, month, day, hour, minute, storedSeconds, milliseconds);
   return new Date(utc - offsetMinutes * 60_000);
 }
 
@@ -75,7 +87,8 @@ export function parseBsdTimestamp(text: string, receivedAt: Date): BsdTimestamp 
   if (day < 1 || day > 31 || !validTime(hour, minute, second)) return { date: undefined, length };
 
   const at = (year: number): Date | undefined => {
-    const date = new Date(year, month, day, hour, minute, second, fractionMs(fraction));
+    const [storedSeconds, milliseconds] = storedSecond(second, fraction);
+    const date = new Date(year, month, day, hour, minute, storedSeconds, milliseconds);
     // Feb 29 of a common year rolls over to March 1: that year does not have the day.
     return date.getMonth() === month ? date : undefined;
   };

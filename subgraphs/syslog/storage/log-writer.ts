@@ -15,12 +15,20 @@ export interface LogWriterOptions {
   queueMaxMessages: number;
   /** ...or at this many raw bytes, whichever comes first. */
   queueMaxBytes: number;
+  /**
+   * Time stop() spends writing what is queued, in ms; what is left after it is dropped and
+   * counted as `store-failed`. An insert that has already started is not interrupted.
+   */
+  stopTimeoutMs: number;
 }
 
 /** First retry delay after a failed insert; it doubles up to RETRY_MAX_MS. */
 const RETRY_FIRST_MS = 100;
 const RETRY_MAX_MS = 5000;
-/** Attempts per batch while stopping; after them the batch is dropped and counted. */
+/**
+ * Attempts per batch while stopping. After them the batch is dropped and counted, and so is the
+ * rest of the queue without further attempts, since the store is failing.
+ */
 const STOP_ATTEMPTS = 3;
 
 interface Queued {
@@ -40,6 +48,12 @@ export class LogWriter {
   private timer: NodeJS.Timeout | undefined;
   private writing: Promise<void> | undefined;
   private stopping = false;
+  /** Epoch ms after which stop() drops what is left; set when stop() begins. */
+  private stopDeadline = Infinity;
+  /** Set when a batch was dropped while stopping; the rest of the queue is dropped untried. */
+  private storeFailedWhileStopping = false;
+  /** Ends the current retry wait early; set while a failed write waits to retry. */
+  private wakeRetry: (() => void) | undefined;
   private readonly drainListeners = new Set<() => void>();
 
   constructor(
@@ -78,9 +92,16 @@ export class LogWriter {
     return () => this.drainListeners.delete(listener);
   }
 
-  /** Writes everything queued, retrying a few times, and resolves when the queue is empty. */
+  /**
+   * Writes everything queued and resolves when the queue is empty. While the store fails, each
+   * batch gets STOP_ATTEMPTS attempts, and after stopTimeoutMs what is left is dropped and
+   * counted as `store-failed`.
+   */
   async stop(): Promise<void> {
     this.stopping = true;
+    this.stopDeadline = Date.now() + this.options.stopTimeoutMs;
+    // A retry wait that began before stop() may be up to RETRY_MAX_MS long, so it ends now.
+    this.wakeRetry?.();
     while (this.queue.length > 0 || this.writing) {
       this.flushNow();
       await this.writing;
@@ -114,6 +135,10 @@ export class LogWriter {
   /** Writes full batches until less than one is left, or everything while stopping. */
   private async writeQueue(): Promise<void> {
     do {
+      if (this.stopping && (this.storeFailedWhileStopping || this.pastStopDeadline())) {
+        this.dropQueue();
+        return;
+      }
       const batch = this.queue.splice(0, this.options.batchSize);
       await this.writeBatch(batch.map((item) => item.document));
       for (const item of batch) this.queuedBytes -= item.bytes;
@@ -136,6 +161,9 @@ export class LogWriter {
     let stored = batch;
     for (let attempt = 1; ; attempt++) {
       try {
+        // NOTE: on the embedded store a locked SQLite file blocks this call, and the whole event
+        // loop, for up to the store's busy timeout (5 s), so a stop can run that much over its
+        // deadline, and a SIGTERM that arrives meanwhile is handled only afterwards.
         await this.collection.insertMany(batch);
         this.countStored(batch);
         break;
@@ -149,23 +177,68 @@ export class LogWriter {
           stored = await this.writeEach(batch);
           break;
         }
-        if (this.stopping && attempt >= STOP_ATTEMPTS) {
-          this.logger.error(
-            { err, messages: batch.length },
-            'log batch lost: store failed while stopping',
-          );
-          this.countLost(batch);
+        if (this.stopping && (attempt >= STOP_ATTEMPTS || this.pastStopDeadline())) {
+          this.loseBatch(batch, err, attempt);
           return;
         }
-        const delay = Math.min(RETRY_MAX_MS, RETRY_FIRST_MS * 2 ** (attempt - 1));
+        let delay = Math.min(RETRY_MAX_MS, RETRY_FIRST_MS * 2 ** (attempt - 1));
+        if (this.stopping) delay = Math.min(delay, this.stopDeadline - Date.now());
         this.logger.error(
           { err, messages: batch.length, attempt, retryInMs: delay },
           'log batch write failed',
         );
-        await new Promise((resolve) => setTimeout(resolve, delay));
+        await this.waitToRetry(delay);
+        if (this.stopping && this.pastStopDeadline()) {
+          this.loseBatch(batch, err, attempt);
+          return;
+        }
       }
     }
     await this.addToSources(stored);
+  }
+
+  private loseBatch(batch: NewLog[], err: unknown, attempts: number): void {
+    this.logger.error(
+      { err, messages: batch.length, attempts },
+      'log batch lost: store failed while stopping',
+    );
+    this.countLost(batch);
+    this.storeFailedWhileStopping = true;
+  }
+
+  private pastStopDeadline(): boolean {
+    return Date.now() >= this.stopDeadline;
+  }
+
+  /** Waits `delayMs` before a retry; stop() ends the wait early. */
+  private waitToRetry(delayMs: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const wake = (): void => {
+        clearTimeout(timer);
+        this.wakeRetry = undefined;
+        resolve();
+      };
+      const timer = setTimeout(wake, delayMs);
+      this.wakeRetry = wake;
+    });
+  }
+
+  /** Drops everything queued while stopping, after the deadline or a batch the store failed. */
+  private dropQueue(): void {
+    const lost = this.queue;
+    this.queue = [];
+    this.queuedBytes = 0;
+    this.countLost(lost.map((item) => item.document));
+    this.logger.error(
+      {
+        messages: lost.length,
+        stopTimeoutMs: this.options.stopTimeoutMs,
+        storeFailed: this.storeFailedWhileStopping,
+      },
+      this.storeFailedWhileStopping
+        ? 'queued log messages lost: store failed while stopping'
+        : 'queued log messages lost: stop timeout reached',
+    );
   }
 
   /** Stores a batch one message at a time, dropping the messages the schema rejects. */
