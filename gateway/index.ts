@@ -3,6 +3,7 @@ import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { GraphQLError } from 'graphql';
+import { withInputField } from '../lib/graphql/format-error';
 import { graphqlHandler, HttpListener, sendJson } from '../lib/http';
 import { maxCostRule } from '../lib/graphql/cost-limit';
 import { maxDepthRule } from '../lib/graphql/depth-limit';
@@ -143,6 +144,7 @@ export class Gateway {
       includeStacktraceInErrorResponses: false,
       // The CLI stops every part in order on SIGINT and SIGTERM; Apollo's own handler would race it.
       stopOnTerminationSignals: false,
+      formatError: withInputField,
     });
     this.http = new HttpListener(
       'gateway',

@@ -3,6 +3,7 @@ import {
   ApolloServerPluginInlineTraceDisabled,
   ApolloServerPluginLandingPageDisabled,
 } from '@apollo/server/plugin/disabled';
+import { withInputField } from '../graphql/format-error';
 import { maxCostRule } from '../graphql/cost-limit';
 import { maxDepthRule } from '../graphql/depth-limit';
 import { graphqlHandler, HttpListener, sendJson } from '../http';
@@ -42,6 +43,7 @@ export class SubgraphServer {
       includeStacktraceInErrorResponses: false,
       // The CLI stops every part in order on SIGINT and SIGTERM; Apollo's own handler would race it.
       stopOnTerminationSignals: false,
+      formatError: withInputField,
     });
     this.http = new HttpListener(
       `${options.name} subgraph`,

@@ -19,8 +19,8 @@ export class LogFilter {
   @Field(() => [Facility], { nullable: true, description: 'Any of these facilities.' })
   facility?: number[] | null;
 
-  // TODO: an invalid DateTime is rejected by GraphQL coercion, before logQuery, so its error has
-  // no extensions.field.
+  // TODO: an invalid DateTime written in the query is rejected by GraphQL validation, before
+  // logQuery, so its error has no extensions.field. In a variable it gets one from the message.
   @Field(() => GraphQLDateTime, { nullable: true, description: 'Received at or after.' })
   since?: Date | null;
 
