@@ -255,9 +255,9 @@ export class RouteCatalog {
         password: passwordValue(user.password, `input.basicAuth.users[${i}].password`),
       };
     });
-    // One hash at a time: bcryptjs's async API yields to the event loop between its slices of
-    // work (setImmediate, at most 100 ms each), but hashes started together each run a slice in
-    // the same loop turn, so 150 of them held up the data plane for about 10 s.
+    // Hashes run one at a time. bcryptjs's async API yields to the event loop between slices of
+    // work (setImmediate, at most 100 ms each). Hashes started together each run a slice in the
+    // same loop turn, so 150 of them held up the data plane for about 10 s.
     const users: BasicAuthData['users'] = [];
     for (const { username, password } of checked) {
       users.push({ username, passwordHash: await bcrypt.hash(password, BCRYPT_ROUNDS) });

@@ -125,8 +125,9 @@ export class ProxyListener {
   }
 
   /**
-   * Checks the request-target and Host, or answers 400; normalises req.url to the path that is
-   * matched and forwarded. Finds the route, or answers 404, and checks basic auth, or answers 401.
+   * Checks the request-target and Host (400 when invalid) and sets req.url to the normalised path
+   * that is matched and forwarded. Then finds the route (404 without one) and checks basic auth
+   * (401 on failure).
    */
   private async admit(
     req: IncomingMessage,

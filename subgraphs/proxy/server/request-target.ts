@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import { isHostName } from '../../../lib/config/spec';
 
-/** Where a request goes, after its request-target and Host header were checked. */
+/** Routing host and forwarded URL of a request whose request-target and Host header are valid. */
 export interface RequestTarget {
   /** Host name for routing: lower case, without port or trailing dot, IPv6 in brackets; '' when absent. */
   host: string;

@@ -23,7 +23,7 @@ function closeFrameToServer(): Buffer {
   return Buffer.from([0x88, 0x80 | GOING_AWAY.length, ...mask, ...payload]);
 }
 
-/** Time the peers get to answer a close frame before their sockets are destroyed. */
+/** Time the peers get to reply to a close frame before their sockets are destroyed. */
 const CLOSE_WAIT_MS = 1000;
 
 /**
