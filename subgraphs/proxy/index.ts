@@ -39,6 +39,7 @@ export const proxyService: ServiceDefinition<typeof proxySettings> = {
         keepAliveTimeoutMs: settings.keepAliveTimeout,
         maxConnections: settings.maxConnections,
         accessLogLevel: settings.accessLogLevel,
+        shutdownGraceMs: settings.shutdownGrace,
       },
       routes,
       logger,

@@ -101,4 +101,12 @@ export const proxySettings = {
       'Level of the one-line-per-request access log: info, debug, trace or silent (off).',
     parse: oneOf('info', 'debug', 'trace', 'silent'),
   },
+  shutdownGrace: {
+    env: 'PAAS_PROXY_SHUTDOWN_GRACE',
+    default: '10000',
+    unit: 'ms',
+    description:
+      'On shutdown, time requests in flight have to finish before their connections are closed.',
+    parse: integer(0, 600_000),
+  },
 } satisfies Record<string, SettingSpec>;

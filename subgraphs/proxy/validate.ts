@@ -18,6 +18,13 @@ const RESERVED_HEADERS = new Set([
   'host',
 ]);
 
+/** Limits per header rule list, so that a route cannot make every request too large for a target. */
+export const MAX_HEADER_RULES = 50;
+/** Limit of the bytes that the `set` rules of one list add, counted as `name: value\r\n`. */
+export const MAX_HEADER_RULE_BYTES = 8192;
+/** Limit of a target URL's length, in characters. */
+export const MAX_TARGET_URL_LENGTH = 2048;
+
 const TOKEN = /^[!#$%&'*+.^_`|~0-9a-z-]+$/i;
 const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 
@@ -33,23 +40,57 @@ export function hostPatternValue(value: string, field: string): string {
   return pattern;
 }
 
-/** Normalises a path prefix: '' and '/' mean every path, a trailing / is dropped. */
+/**
+ * Normalises a path prefix: '' and '/' mean every path, a trailing / is dropped. A prefix must be
+ * in the form the data plane normalises request paths to, or it could never match: no empty
+ * segments, no dot segments (also as %2e), and no encoded slash, backslash or NUL.
+ */
 export function pathPrefixValue(value: string | null | undefined, field: string): string {
   if (value === null || value === undefined) return '';
-  const prefix = value.trim().replace(/\/+$/, '');
-  if (prefix === '') return '';
-  if (!prefix.startsWith('/') || /[?#\s]/.test(prefix) || prefix.includes('//')) {
+  const trimmed = value.trim();
+  if (trimmed === '' || trimmed === '/') return '';
+  const prefix = trimmed.endsWith('/') ? trimmed.slice(0, -1) : trimmed;
+  if (
+    !prefix.startsWith('/') ||
+    /[?#\s\\]/.test(prefix) ||
+    trimmed.includes('//') ||
+    /%(2f|5c|00)/i.test(prefix)
+  ) {
     throw badInput(
       field,
-      `${JSON.stringify(value)} must start with / and contain no ?, #, spaces or empty segments`,
+      `${JSON.stringify(value)} must start with / and contain no ?, #, spaces, backslashes, encoded slashes or empty segments`,
     );
+  }
+  const segments = prefix.replace(/%2e/gi, '.').split('/');
+  if (segments.some((segment) => segment === '.' || segment === '..')) {
+    throw badInput(field, `${JSON.stringify(value)} must not contain . or .. segments`);
   }
   if (prefix.length > 1024) throw badInput(field, 'is longer than 1024 characters');
   return prefix;
 }
 
-/** Checks a target URL: scheme, host, explicit or default port, no credentials, query or fragment. */
+/** Checks for C0 control characters (NUL to US) and DEL. */
+function hasControlCharacter(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if (code < 0x20 || code === 0x7f) return true;
+  }
+  return false;
+}
+
+/**
+ * Checks a target URL: scheme, host, port, no credentials, query or fragment. Without a port, the
+ * scheme's default applies (80 for http and ws, 443 for https and wss).
+ */
 export function targetUrlValue(value: string, field: string): string {
+  if (value.length > MAX_TARGET_URL_LENGTH) {
+    throw badInput(field, `is longer than ${MAX_TARGET_URL_LENGTH} characters`);
+  }
+  // The URL parser would drop or percent-encode these without a word. Surrounding spaces are
+  // trimmed, but a CR or LF at either end is rejected too.
+  if (hasControlCharacter(value) || value.trim().includes(' ')) {
+    throw badInput(field, 'must not contain spaces or control characters such as CR, LF or NUL');
+  }
   let url: URL;
   try {
     url = new URL(value.trim());
@@ -105,19 +146,50 @@ export function headerRulesValue(
   rules: { set?: { name: string; value: string }[] | null; remove?: string[] | null } | null,
   field: string,
 ): HeaderRules {
-  const set = (rules?.set ?? []).map((header, i) => {
+  const setInput = rules?.set ?? [];
+  const removeInput = rules?.remove ?? [];
+  for (const [list, entries] of [
+    ['set', setInput],
+    ['remove', removeInput],
+  ] as const) {
+    if (entries.length > MAX_HEADER_RULES) {
+      throw badInput(`${field}.${list}`, `takes at most ${MAX_HEADER_RULES} headers`);
+    }
+  }
+
+  const setNames = new Set<string>();
+  let bytes = 0;
+  const set = setInput.map((header, i) => {
     const name = headerNameValue(header.name, `${field}.set[${i}].name`);
+    if (setNames.has(name)) {
+      throw badInput(`${field}.set[${i}].name`, `${name} is listed twice (names ignore case)`);
+    }
+    setNames.add(name);
     if (!FIELD_VALUE.test(header.value) || header.value.length > 8192) {
       throw badInput(
         `${field}.set[${i}].value`,
         'must be at most 8192 characters without control characters such as CR or LF',
       );
     }
+    bytes += name.length + Buffer.byteLength(header.value, 'latin1') + 4;
     return { name, value: header.value };
   });
-  const remove = (rules?.remove ?? []).map((name, i) =>
-    headerNameValue(name, `${field}.remove[${i}]`),
-  );
+  if (bytes > MAX_HEADER_RULE_BYTES) {
+    throw badInput(
+      `${field}.set`,
+      `adds ${bytes} bytes of headers; the limit is ${MAX_HEADER_RULE_BYTES}`,
+    );
+  }
+
+  const removeNames = new Set<string>();
+  const remove = removeInput.map((header, i) => {
+    const name = headerNameValue(header, `${field}.remove[${i}]`);
+    if (removeNames.has(name)) {
+      throw badInput(`${field}.remove[${i}]`, `${name} is listed twice (names ignore case)`);
+    }
+    removeNames.add(name);
+    return name;
+  });
   return { set, remove };
 }
 

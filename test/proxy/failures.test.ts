@@ -223,6 +223,22 @@ describe('proxy failure handling', () => {
       );
     }
     assert.deepEqual(posts.sort(), [200, 200, 502, 502], 'POST with a body is never retried');
+
+    // Four attempts failed on the dead target: two retried GETs and two POSTs.
+    const data = await stack.mutate<{
+      route: {
+        stats: { failures: number };
+        targets: { url: string; stats: { failures: number } }[];
+      };
+    }>(
+      'query($id: String!) { route(id: $id) { stats { failures } targets { url stats { failures } } } }',
+      {
+        id,
+      },
+    );
+    const dead = data.route.targets.find((target) => target.url === deadUrl);
+    assert.equal(dead?.stats.failures, 4);
+    assert.equal(data.route.stats.failures, 4, 'the route counts every failed attempt');
     await stack.deleteRoute(id);
   });
 });

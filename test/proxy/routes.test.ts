@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { after, before, describe, test } from 'node:test';
 import { ProxyTestStack, request, Upstream, waitFor } from './harness';
 
@@ -181,6 +182,93 @@ describe('proxy routes over GraphQL', () => {
       field: 'input.basicAuth.users[0].password',
     },
     { case: 'strip without prefix', input: { stripPrefix: true }, field: 'input.stripPrefix' },
+    {
+      case: '51 basic-auth users',
+      input: {
+        basicAuth: {
+          users: Array.from({ length: 51 }, (_, i) => ({ username: `u${i}`, password: 'x' })),
+        },
+      },
+      field: 'input.basicAuth.users',
+    },
+    {
+      case: '51 headers to set',
+      input: {
+        requestHeaders: {
+          set: Array.from({ length: 51 }, (_, i) => ({ name: `x-h${i}`, value: 'v' })),
+        },
+      },
+      field: 'input.requestHeaders.set',
+    },
+    {
+      case: '5000 headers to set',
+      input: {
+        requestHeaders: {
+          set: Array.from({ length: 5000 }, (_, i) => ({ name: `x-h${i}`, value: 'v' })),
+        },
+      },
+      field: 'input.requestHeaders.set',
+    },
+    {
+      case: '51 headers to remove',
+      input: { responseHeaders: { remove: Array.from({ length: 51 }, (_, i) => `x-h${i}`) } },
+      field: 'input.responseHeaders.remove',
+    },
+    {
+      case: 'header rules over 8192 bytes',
+      input: {
+        requestHeaders: {
+          set: [
+            { name: 'x-a', value: 'a'.repeat(5000) },
+            { name: 'x-b', value: 'b'.repeat(5000) },
+          ],
+        },
+      },
+      field: 'input.requestHeaders.set',
+    },
+    {
+      case: 'header set twice in other case',
+      input: {
+        requestHeaders: {
+          set: [
+            { name: 'X-Env', value: 'a' },
+            { name: 'x-env', value: 'b' },
+          ],
+        },
+      },
+      field: 'input.requestHeaders.set[1].name',
+    },
+    {
+      case: 'header removed twice in other case',
+      input: { responseHeaders: { remove: ['X-Powered-By', 'x-powered-by'] } },
+      field: 'input.responseHeaders.remove[1]',
+    },
+    {
+      case: 'target URL with CRLF',
+      input: { targets: [{ url: 'http://127.0.0.1:8080/a\r\nb' }] },
+      field: 'input.targets[0].url',
+    },
+    {
+      case: 'target URL with NUL',
+      input: { targets: [{ url: 'http://127.0.0.1:8080/a\u0000' }] },
+      field: 'input.targets[0].url',
+    },
+    {
+      case: 'target URL with a space',
+      input: { targets: [{ url: 'http://127.0.0.1:8080/a b' }] },
+      field: 'input.targets[0].url',
+    },
+    {
+      case: 'target URL over 2048 characters',
+      input: { targets: [{ url: `http://127.0.0.1:8080/${'a'.repeat(2048)}` }] },
+      field: 'input.targets[0].url',
+    },
+    { case: 'prefix with ..', input: { pathPrefix: '/a/../b' }, field: 'input.pathPrefix' },
+    { case: 'prefix with .', input: { pathPrefix: '/a/./b' }, field: 'input.pathPrefix' },
+    { case: 'prefix with %2e%2e', input: { pathPrefix: '/%2e%2e' }, field: 'input.pathPrefix' },
+    { case: 'prefix //', input: { pathPrefix: '//' }, field: 'input.pathPrefix' },
+    { case: 'prefix with %2f', input: { pathPrefix: '/a%2fb' }, field: 'input.pathPrefix' },
+    { case: 'prefix with backslash', input: { pathPrefix: '/a\\b' }, field: 'input.pathPrefix' },
   ];
 
   for (const { case: name, input, field } of invalid) {
@@ -201,6 +289,90 @@ describe('proxy routes over GraphQL', () => {
       assert.equal(stored.routes.totalCount, 0, 'an invalid mutation stores nothing');
     });
   }
+
+  test('valid edge inputs are accepted', async () => {
+    const data = await stack.mutate<{
+      createRoute: { id: string; pathPrefix: string; targets: { url: string }[] };
+    }>(
+      'mutation($input: CreateRouteInput!) { createRoute(input: $input) { id pathPrefix targets { url } } }',
+      {
+        input: {
+          host: 'edge.example.test',
+          pathPrefix: '/a/..b/.well-known/',
+          targets: [
+            { url: 'http://127.0.0.1' },
+            { url: `http://127.0.0.1:8080/${'a'.repeat(2000)}` },
+          ],
+          requestHeaders: {
+            set: Array.from({ length: 50 }, (_, i) => ({ name: `x-h${i}`, value: 'v' })),
+            remove: ['x-powered-by'],
+          },
+          responseHeaders: {
+            set: [{ name: 'x-powered-by', value: 'paas' }],
+            remove: ['x-powered-by'],
+          },
+        },
+      },
+    );
+    assert.equal(data.createRoute.pathPrefix, '/a/..b/.well-known');
+    assert.equal(data.createRoute.targets[0].url, 'http://127.0.0.1', 'port 80 by default');
+    await stack.deleteRoute(data.createRoute.id);
+  });
+
+  test('50 users hash without stalling requests', async () => {
+    const proxied = await stack.createRoute({
+      host: 'busy.example.test',
+      targets: [{ url: upstream.url }],
+    });
+    await waitFor(
+      'route applied',
+      async () => (await request(stack.proxyPort, 'busy.example.test', '/')).status === 200,
+    );
+    // The stack runs in this process, so the event-loop delay here is the data plane's.
+    const delay = monitorEventLoopDelay({ resolution: 10 });
+    delay.enable();
+    let createdAt = 0;
+    const creation = stack
+      .mutate<{ createRoute: { id: string; basicAuth: { usernames: string[] } } }>(
+        'mutation($input: CreateRouteInput!) { createRoute(input: $input) { id basicAuth { usernames } } }',
+        {
+          input: {
+            host: 'many-users.example.test',
+            targets: [{ url: upstream.url }],
+            basicAuth: {
+              users: Array.from({ length: 50 }, (_, i) => ({
+                username: `u${i}`,
+                password: `p${i}`,
+              })),
+            },
+          },
+        },
+      )
+      .then((data) => {
+        createdAt = performance.now();
+        return data;
+      });
+    // Wait until hashing has begun, then proxy a request while it runs.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const response = await request(stack.proxyPort, 'busy.example.test', '/');
+    const answeredAt = performance.now();
+    const created = await creation;
+    delay.disable();
+
+    assert.equal(response.status, 200);
+    assert.equal(createdAt > 0, true);
+    assert.ok(answeredAt < createdAt, 'the request was answered before the creation finished');
+    // Loose bound: one bcrypt slice is at most 100 ms by bcryptjs's design; 1 s leaves room for
+    // slow CI machines, while the unbounded version stalled for seconds.
+    assert.ok(delay.max / 1e6 < 1000, `event loop stalled for ${delay.max / 1e6} ms`);
+    assert.equal(created.createRoute.basicAuth.usernames.length, 50);
+    const stored = await stack.mutate<{ routes: { totalCount: number } }>(
+      '{ routes(host: "many-users.example.test") { totalCount } }',
+    );
+    assert.equal(stored.routes.totalCount, 1, 'a returned route is stored');
+    await stack.deleteRoute(created.createRoute.id);
+    await stack.deleteRoute(proxied);
+  });
 
   test('same host and prefix conflicts', async () => {
     const id = await stack.createRoute({

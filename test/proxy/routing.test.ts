@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { RoutingTable, hostFromHeader } from '../../subgraphs/proxy/server/routing-table';
+import { normalizePath, parseHost } from '../../subgraphs/proxy/server/request-target';
+import { RoutingTable } from '../../subgraphs/proxy/server/routing-table';
 import { curl, echo, ProxyTestStack, request, Upstream, waitFor } from './harness';
 
 describe('routing table', () => {
@@ -35,11 +36,53 @@ describe('routing table', () => {
   }
 
   test('Host header parsing', () => {
-    assert.equal(hostFromHeader('App.Example.TEST:8080'), 'app.example.test');
-    assert.equal(hostFromHeader('app.example.test.'), 'app.example.test');
-    assert.equal(hostFromHeader('[::1]:80'), '[::1]');
-    assert.equal(hostFromHeader('bad host'), '');
-    assert.equal(hostFromHeader(undefined), '');
+    assert.equal(parseHost('App.Example.TEST:8080'), 'app.example.test');
+    assert.equal(parseHost('app.example.test.'), 'app.example.test');
+    assert.equal(parseHost('app.example.test:'), 'app.example.test');
+    assert.equal(parseHost('[::1]:80'), '[::1]');
+    assert.equal(parseHost('127.0.0.1:80'), '127.0.0.1');
+    assert.equal(parseHost(undefined), '');
+    for (const invalid of [
+      'bad host',
+      'x..example.test',
+      '.example.test',
+      'app.example.test:abc',
+      'app.example.test:99999',
+      'app.example.test:123456',
+      '[::1',
+      '[not-ipv6]',
+      'a:1:2',
+      'user@app.example.test',
+    ]) {
+      assert.equal(parseHost(invalid), null, invalid);
+    }
+  });
+
+  test('path normalisation', () => {
+    const cases: [string, string | null][] = [
+      ['/', '/'],
+      ['/admin', '/admin'],
+      ['/x/../admin', '/admin'],
+      ['/./admin', '/admin'],
+      ['/%2e%2e/admin', '/admin'],
+      ['/%2E%2E/admin', '/admin'],
+      ['/x/%2e%2e/admin', '/admin'],
+      ['/x/%2e/admin', '/x/admin'],
+      ['/../../admin', '/admin'],
+      ['/a/b/..', '/a/'],
+      ['/a/.', '/a/'],
+      ['//admin', '/admin'],
+      ['/a//b/', '/a/b/'],
+      ['/a/%2e%2e%2fb', null],
+      ['/admin%2Fx', null],
+      ['/a\\b', null],
+      ['/a%5cb', null],
+      ['/a%00', null],
+      ['/a/..b', '/a/..b'],
+      ['/a/.%2e./b', '/a/.../b'],
+      ['*', null],
+    ];
+    for (const [path, expected] of cases) assert.equal(normalizePath(path), expected, path);
   });
 });
 

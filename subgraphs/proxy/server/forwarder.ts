@@ -51,7 +51,14 @@ export interface ForwarderConfig {
  * target, judges targets passively and turns transport failures into 502 and 504.
  */
 export class Forwarder {
-  readonly proxy = new ProxyServer({ xfwd: false, followRedirects: false, prependPath: true });
+  // toProxy makes http-proxy-3 send req.url as it is. Without it, the library parses req.url
+  // with the WHATWG URL parser, which could change a path after the routing table matched it.
+  readonly proxy = new ProxyServer({
+    xfwd: false,
+    followRedirects: false,
+    prependPath: true,
+    toProxy: true,
+  });
   private readonly contexts = new WeakMap<IncomingMessage, ProxyContext>();
   private readonly failureLoggedAt = new WeakMap<Upstream, number>();
 
@@ -242,6 +249,7 @@ export class Forwarder {
   /** Counts a transport failure of a target, ejects it at the threshold and logs, rate-limited. */
   upstreamFailed(context: ProxyContext, upstream: Upstream, err: Error): void {
     upstream.stats.failures += 1;
+    context.route.stats.failures += 1;
     const route = context.route.data.id;
     const reason = (err as NodeJS.ErrnoException).code ?? err.message;
     const now = Date.now();

@@ -15,11 +15,21 @@ const HOP_BY_HOP = [
   'upgrade',
 ];
 
+/**
+ * Headers that the Connection header cannot remove: Host names the site and Content-Length frames
+ * the message, so neither is hop-by-hop. Go's net/http keeps both outside its header map for the
+ * same reason. The X-Forwarded-* and Forwarded headers are set after this removal.
+ */
+const END_TO_END = new Set(['host', 'content-length']);
+
 /** Removes hop-by-hop headers, including every header the Connection header names. */
 export function removeHopByHop(headers: IncomingHttpHeaders | OutgoingHttpHeaders): void {
   const connection = headers.connection;
   if (typeof connection === 'string') {
-    for (const name of connection.split(',')) delete headers[name.trim().toLowerCase()];
+    for (const token of connection.split(',')) {
+      const name = token.trim().toLowerCase();
+      if (!END_TO_END.has(name)) delete headers[name];
+    }
   }
   for (const name of HOP_BY_HOP) delete headers[name];
 }

@@ -6,7 +6,7 @@ import type { Logger } from '../../../lib/log';
 import { accessLogger, type AccessLogLevel } from './access-log';
 import { ProxyCounters } from './counters';
 import { Forwarder } from './forwarder';
-import { hostFromHeader } from './routing-table';
+import { parseRequestTarget } from './request-target';
 import { sendStatus, sendStatusOnSocket } from './responses';
 import type { RouteRuntime, RouteSet } from './route-set';
 import type { CidrList } from './trusted-proxies';
@@ -26,6 +26,8 @@ export interface ProxyServerConfig {
   keepAliveTimeoutMs: number;
   maxConnections: number;
   accessLogLevel: AccessLogLevel;
+  /** Time `stop()` gives requests in flight before it closes their connections. */
+  shutdownGraceMs: number;
 }
 
 /** Answers and counter names for the parse errors Node's HTTP server reports. */
@@ -34,6 +36,15 @@ function clientErrorKind(code: string | undefined): { status: number; counter: s
   if (code === 'HPE_HEADER_OVERFLOW') return { status: 431, counter: 'headerTooLarge' };
   if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return { status: 408, counter: 'requestTimeout' };
   return { status: 400, counter: 'malformed' };
+}
+
+/**
+ * Checks that a request body has no transfer coding other than chunked. The forwarder re-frames
+ * bodies as chunked, so any other coding (gzip, chunked) would reach the target without its
+ * gzip coding.
+ */
+function isPlainChunked(transferEncoding: string | undefined): boolean {
+  return transferEncoding === undefined || /^\s*chunked\s*$/i.test(transferEncoding);
 }
 
 /**
@@ -47,6 +58,8 @@ export class ProxyListener {
   private readonly forwarder: Forwarder;
   private readonly websockets: WebSocketProxy;
   private readonly sockets = new Set<Socket>();
+  /** Client sockets with a request in flight. */
+  private readonly busySockets = new WeakSet<Duplex>();
 
   constructor(
     private readonly config: ProxyServerConfig,
@@ -83,12 +96,24 @@ export class ProxyListener {
       socket.once('close', () => this.sockets.delete(socket));
     });
     this.server.on('drop', () => this.counters.count('maxConnections'));
+    // Without a listener, Node closes CONNECT connections without a word. This proxy tunnels nothing.
+    this.server.on('connect', (_req: IncomingMessage, socket: Duplex) => {
+      this.counters.count('connectRejected');
+      socket.on('error', () => socket.destroy());
+      sendStatusOnSocket(socket, 501);
+    });
     this.server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) =>
       this.onClientError(err, socket),
     );
   }
 
   private onClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
+    if (err.code === 'HPE_INVALID_EOF_STATE' && this.busySockets.has(socket)) {
+      // The client closed its connection in the middle of a request body. The forwarder counts
+      // that request as clientAborted when its response closes, so it is not counted here too.
+      socket.destroy();
+      return;
+    }
     const kind = clientErrorKind(err.code);
     this.counters.count(kind?.counter ?? 'clientReset');
     this.logger.debug({ err, code: err.code }, 'client request dropped');
@@ -99,12 +124,28 @@ export class ProxyListener {
     sendStatusOnSocket(socket, kind.status);
   }
 
-  /** Finds the route of a request, or answers 404; checks basic auth, or answers 401. */
+  /**
+   * Checks the request-target and Host (400 when invalid) and sets req.url to the normalised path
+   * that is matched and forwarded. Then finds the route (404 without one) and checks basic auth
+   * (401 on failure).
+   */
   private async admit(
     req: IncomingMessage,
     reject: (status: number, headers?: Record<string, string>) => void,
   ): Promise<RouteRuntime | undefined> {
-    const route = this.routes.match(hostFromHeader(req.headers.host), req.url ?? '/');
+    const target = parseRequestTarget(req.url ?? '/', req.headers.host);
+    if (!target) {
+      this.counters.count('malformed');
+      this.logger.debug(
+        { path: req.url, host: req.headers.host },
+        'invalid request-target or Host',
+      );
+      reject(400);
+      return undefined;
+    }
+    req.url = target.url;
+    if (target.authority !== undefined) req.headers.host = target.authority;
+    const route = this.routes.match(target.host, target.url);
     if (!route) {
       this.counters.count('noRoute');
       reject(404);
@@ -120,7 +161,15 @@ export class ProxyListener {
 
   private async handleRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const startedAt = performance.now();
+    this.busySockets.add(req.socket);
+    res.once('close', () => this.busySockets.delete(req.socket));
     try {
+      if (!isPlainChunked(req.headers['transfer-encoding'])) {
+        // RFC 9112 section 6.1: a server that does not understand a transfer coding answers 501.
+        this.counters.count('unsupportedTransferCoding');
+        sendStatus(res, 501, { connection: 'close' });
+        return;
+      }
       const route = await this.admit(req, (status, headers) => sendStatus(res, status, headers));
       if (!route || res.destroyed) return;
       this.forwarder.forward(req, res, route, startedAt);
@@ -184,16 +233,26 @@ export class ProxyListener {
   }
 
   /**
-   * Stops accepting connections, closes idle ones and every WebSocket at once, and gives
-   * requests in flight up to `graceMs` before their connections are cut.
+   * Stops accepting connections at once and closes idle keep-alive connections, and closes each
+   * busy one as soon as its response is complete. WebSockets get a close frame with 1001 (going
+   * away). Connections still open after `graceMs` are destroyed.
    */
-  async stop(graceMs = 2000): Promise<void> {
+  async stop(graceMs = this.config.shutdownGraceMs): Promise<void> {
     if (!this.server.listening) return;
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.server.closeIdleConnections();
+    // A keep-alive connection becomes idle when its response ends; this closes it then.
+    const sweeper = setInterval(() => this.server.closeIdleConnections(), 50);
     this.websockets.closeAll();
-    const timer = setTimeout(() => this.sockets.forEach((socket) => socket.destroy()), graceMs);
+    const timer = setTimeout(() => {
+      this.logger.warn(
+        { connections: this.sockets.size, graceMs },
+        'shutdown grace period over; closing the remaining connections',
+      );
+      this.sockets.forEach((socket) => socket.destroy());
+    }, graceMs);
     await closed;
     clearTimeout(timer);
+    clearInterval(sweeper);
   }
 }

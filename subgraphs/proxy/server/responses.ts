@@ -8,7 +8,7 @@ const MESSAGES: Record<number, string> = {
   404: 'No site is configured for this address.',
   408: 'The request took too long to arrive.',
   431: 'The request headers are too large.',
-  501: 'This upgrade protocol is not supported.',
+  501: 'This proxy does not support this kind of request.',
   502: 'The site could not be reached.',
   503: 'The site is temporarily unavailable.',
   504: 'The site took too long to respond.',

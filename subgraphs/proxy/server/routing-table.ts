@@ -11,22 +11,6 @@ export function hostMatches(pattern: string, name: string): boolean {
   return host.endsWith(pattern.slice(1)) && host.length > pattern.length - 1;
 }
 
-/**
- * Extracts the host name from a Host header: lower-case, without port or trailing dot, and with
- * IPv6 literals kept in brackets. Returns '' for a missing or malformed header.
- */
-export function hostFromHeader(header: string | undefined): string {
-  if (!header) return '';
-  const value = header.trim().toLowerCase();
-  if (value.startsWith('[')) {
-    const end = value.indexOf(']');
-    return end === -1 ? '' : value.slice(0, end + 1);
-  }
-  const colon = value.indexOf(':');
-  const host = (colon === -1 ? value : value.slice(0, colon)).replace(/\.$/, '');
-  return /^[a-z0-9.-]{1,253}$/.test(host) ? host : '';
-}
-
 /** Checks a request path against a prefix on segment boundaries: /api matches /api/x, not /apix. */
 export function pathMatches(prefix: string, path: string): boolean {
   if (prefix === '') return true;
