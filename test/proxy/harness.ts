@@ -1,61 +1,29 @@
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { promisify } from 'node:util';
-import mongoose from 'mongoose';
 import { WebSocketServer } from 'ws';
-import { startStack, type Stack } from '../../bin/stack';
-import { loopbackListeners } from '../helpers/stack';
+import type { Stack } from '../../bin/stack';
+import { TestStack, type GraphqlError, type GraphqlResponse } from '../helpers/stack';
 
 const execFileAsync = promisify(execFile);
 
-export interface GraphqlError {
-  message: string;
-  extensions?: { code?: string; field?: string; [key: string]: unknown };
-}
-
-export interface GraphqlResponse<T> {
-  data?: T | null;
-  errors?: GraphqlError[];
-}
-
-function mongodbUrl(database: string): string {
-  const base = process.env.PAAS_TEST_MONGODB_URL;
-  if (!base) return '';
-  const url = new URL(base);
-  url.pathname = `/${database}`;
-  return url.toString();
-}
+export type { GraphqlError, GraphqlResponse };
 
 /**
- * A stack with the dns and proxy services and the gateway, every port picked by the OS, on a
- * fresh embedded store, or on a fresh database of PAAS_TEST_MONGODB_URL when that is set.
+ * A whole test stack (see TestStack) with the proxy's port and route helpers. Set
+ * PAAS_TEST_LOG_LEVEL to see the stack's logs, access log included.
  */
 export class ProxyTestStack {
-  private constructor(
-    readonly stack: Stack,
-    private readonly dataDir: string,
-    private readonly database: string,
-  ) {}
+  private constructor(private readonly base: TestStack) {}
 
-  static async start(env: NodeJS.ProcessEnv = {}): Promise<ProxyTestStack> {
-    const dataDir = mkdtempSync(path.join(tmpdir(), 'paas-proxy-test-'));
-    const database = `paas_proxy_test_${randomBytes(6).toString('hex')}`;
-    const stack = await startStack({
-      env: {
-        ...loopbackListeners(),
-        PAAS_LOG_LEVEL: process.env.PAAS_TEST_LOG_LEVEL ?? 'silent',
-        PAAS_REVISION_POLL_INTERVAL: '0',
-        PAAS_DATA_DIR: dataDir,
-        PAAS_MONGODB_URL: mongodbUrl(database),
-        ...env,
-      },
-    });
-    return new ProxyTestStack(stack, dataDir, database);
+  static async start(env: Record<string, string> = {}): Promise<ProxyTestStack> {
+    const logLevel = process.env.PAAS_TEST_LOG_LEVEL ?? 'silent';
+    return new ProxyTestStack(await TestStack.start({ env: { PAAS_LOG_LEVEL: logLevel, ...env } }));
+  }
+
+  get stack(): Stack {
+    return this.base.stack;
   }
 
   get proxyPort(): number {
@@ -63,28 +31,19 @@ export class ProxyTestStack {
     return status.proxy.port;
   }
 
-  async graphql<T = Record<string, unknown>>(
+  graphql<T = Record<string, unknown>>(
     query: string,
     variables: Record<string, unknown> = {},
   ): Promise<GraphqlResponse<T>> {
-    const response = await fetch(this.stack.gateway!.url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ query, variables }),
-    });
-    return (await response.json()) as GraphqlResponse<T>;
+    return this.base.graphql<T>(query, variables);
   }
 
   /** Runs a GraphQL request that must succeed; throws with its errors otherwise. */
-  async mutate<T = Record<string, unknown>>(
+  mutate<T = Record<string, unknown>>(
     query: string,
     variables: Record<string, unknown> = {},
   ): Promise<T> {
-    const response = await this.graphql<T>(query, variables);
-    if (response.errors?.length || !response.data) {
-      throw new Error(`GraphQL request failed: ${JSON.stringify(response.errors)}`);
-    }
-    return response.data;
+    return this.base.mutate<T>(query, variables);
   }
 
   /** Creates a route through the gateway and returns its id. */
@@ -106,18 +65,8 @@ export class ProxyTestStack {
     await this.mutate('mutation($id: ID!) { deleteRoute(input: { id: $id }) { id } }', { id });
   }
 
-  async stop(): Promise<void> {
-    await this.stack.stop();
-    rmSync(this.dataDir, { recursive: true, force: true });
-    const url = mongodbUrl(this.database);
-    if (url) {
-      const connection = await mongoose.createConnection(url).asPromise();
-      try {
-        await connection.dropDatabase();
-      } finally {
-        await connection.close();
-      }
-    }
+  stop(): Promise<void> {
+    return this.base.stop();
   }
 }
 

@@ -1,63 +1,27 @@
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { promisify } from 'node:util';
-import { startStack, type Stack } from '../../bin/stack';
-import { loopbackListeners } from '../helpers/stack';
+import type { Stack } from '../../bin/stack';
+import { TestStack, type GraphqlResponse } from '../helpers/stack';
 
 const execFileAsync = promisify(execFile);
 
-export interface GraphqlResponse<T> {
-  status: number;
-  data?: T | null;
-  errors?: {
-    message: string;
-    extensions?: { code?: string; field?: string; serviceName?: string };
-  }[];
-}
-
-/** Builds the URL of a fresh test database, or '' for the embedded store. */
-function mongodbUrl(database: string): string {
-  const base = process.env.PAAS_TEST_MONGODB_URL;
-  if (!base) return '';
-  const url = new URL(base);
-  url.pathname = `/${database}`;
-  return url.toString();
-}
+export type { GraphqlResponse };
 
 /**
- * A whole stack (every service and the gateway) in this process, with every port 0, the
- * syslog receiver on loopback, and a store of its own: a temporary folder, or a fresh
- * database on the server named by PAAS_TEST_MONGODB_URL.
+ * A whole test stack (see TestStack) with the syslog receiver's port and a `logger` runner.
+ * Batches are flushed after 20 ms, so tests see stored messages soon.
  */
 export class SyslogTestStack {
-  private constructor(
-    readonly stack: Stack,
-    private readonly dataDir: string,
-  ) {}
+  private constructor(private readonly base: TestStack) {}
 
   static async start(env: Record<string, string> = {}): Promise<SyslogTestStack> {
-    const dataDir = mkdtempSync(path.join(tmpdir(), 'paas-shack-syslog-'));
-    const database = `paas_shack_syslog_${randomBytes(6).toString('hex')}`;
-    try {
-      const stack = await startStack({
-        env: {
-          ...loopbackListeners(),
-          PAAS_SYSLOG_BATCH_LATENCY: '20',
-          PAAS_LOG_LEVEL: 'silent',
-          PAAS_REVISION_POLL_INTERVAL: '0',
-          PAAS_DATA_DIR: dataDir,
-          PAAS_MONGODB_URL: mongodbUrl(database),
-          ...env,
-        },
-      });
-      return new SyslogTestStack(stack, dataDir);
-    } catch (err) {
-      rmSync(dataDir, { recursive: true, force: true });
-      throw err;
-    }
+    return new SyslogTestStack(
+      await TestStack.start({ env: { PAAS_SYSLOG_BATCH_LATENCY: '20', ...env } }),
+    );
+  }
+
+  get stack(): Stack {
+    return this.base.stack;
   }
 
   /** UDP and TCP port of the syslog receiver. */
@@ -67,35 +31,22 @@ export class SyslogTestStack {
   }
 
   get gatewayUrl(): string {
-    if (!this.stack.gateway) throw new Error('this stack runs no gateway');
-    return this.stack.gateway.url;
+    return this.base.gatewayUrl;
   }
 
-  async graphql<T = Record<string, unknown>>(
+  graphql<T = Record<string, unknown>>(
     query: string,
     variables: Record<string, unknown> = {},
   ): Promise<GraphqlResponse<T>> {
-    const response = await fetch(this.gatewayUrl, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ query, variables }),
-    });
-    const body = (await response.json()) as Omit<GraphqlResponse<T>, 'status'>;
-    return { status: response.status, ...body };
+    return this.base.graphql<T>(query, variables);
   }
 
   /** Runs a request that must succeed; throws with the errors otherwise. */
-  async query<T = Record<string, unknown>>(
+  query<T = Record<string, unknown>>(
     query: string,
     variables: Record<string, unknown> = {},
   ): Promise<T> {
-    const response = await this.graphql<T>(query, variables);
-    if (response.errors?.length || !response.data) {
-      throw new Error(
-        `GraphQL request failed (HTTP ${response.status}): ${JSON.stringify(response.errors)}`,
-      );
-    }
-    return response.data;
+    return this.base.mutate<T>(query, variables);
   }
 
   /** Runs util-linux `logger` against the receiver (no shell); `input` goes to its stdin. */
@@ -111,9 +62,8 @@ export class SyslogTestStack {
     await child;
   }
 
-  async stop(): Promise<void> {
-    await this.stack.stop();
-    rmSync(this.dataDir, { recursive: true, force: true });
+  stop(): Promise<void> {
+    return this.base.stop();
   }
 }
 
