@@ -29,12 +29,10 @@ fi
 
 npm run build
 
-echo "run-all: test run 1 of 2, store backend: embedded (SQLite)"
-embedded_status=0
-env -u PAAS_TEST_MONGODB_URL node --test --test-concurrency=1 dist/test/ || embedded_status=$?
-
+results="$(mktemp)"
 server_dir=""
 cleanup() {
+	rm -f -- "$results"
 	if [[ -n "$server_dir" && -f "$server_dir/pid" ]]; then
 		kill "$(cat "$server_dir/pid")" 2>/dev/null || true
 	fi
@@ -43,6 +41,10 @@ cleanup() {
 	fi
 }
 trap cleanup EXIT
+
+echo "run-all: test run 1 of 2, store backend: embedded (SQLite)"
+embedded_status=0
+env -u PAAS_TEST_MONGODB_URL node --test --test-concurrency=1 dist/test/ | tee -a "$results" || embedded_status=$?
 
 mongodb_url="${PAAS_TEST_MONGODB_URL:-}"
 if [[ -z "$mongodb_url" ]]; then
@@ -54,9 +56,12 @@ fi
 
 echo "run-all: test run 2 of 2, store backend: mongodb ($mongodb_url)"
 mongodb_status=0
-PAAS_TEST_MONGODB_URL="$mongodb_url" node --test --test-concurrency=1 dist/test/ || mongodb_status=$?
+PAAS_TEST_MONGODB_URL="$mongodb_url" node --test --test-concurrency=1 dist/test/ | tee -a "$results" || mongodb_status=$?
 
 echo "run-all: embedded run exit ${embedded_status}, mongodb run exit ${mongodb_status}"
+passed=$(awk '/^# pass / { sum += $3 } END { print sum + 0 }' "$results")
+failed=$(awk '/^# fail / { sum += $3 } END { print sum + 0 }' "$results")
+echo "run-all: ${passed} passed, ${failed} failed"
 if ((embedded_status != 0 || mongodb_status != 0)); then
 	exit 1
 fi
