@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { Stack } from '../../bin/stack';
-import { TestStack, type GraphqlResponse } from '../helpers/stack';
+import { TestStack, waitFor as waitUntil, type GraphqlResponse } from '../helpers/stack';
 
 const execFileAsync = promisify(execFile);
 
@@ -67,30 +67,13 @@ export class SyslogTestStack {
   }
 }
 
-/** Calls `check` until it returns a truthy value and returns it; throws after `timeoutMs`. */
-export async function waitFor<T>(
+/** Calls `check` every 50 ms until it returns a truthy value and returns it (see waitFor). */
+export function waitFor<T>(
   check: () => Promise<T | undefined | null | false> | T | undefined | null | false,
   what: string,
   timeoutMs = 10_000,
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value !== undefined && value !== null && value !== false) return value;
-      last = value;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() >= deadline) {
-      const detail = last instanceof Error ? last.message : JSON.stringify(last);
-      throw new Error(
-        `timed out after ${timeoutMs} ms waiting for ${what}; last result: ${detail}`,
-      );
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  return waitUntil(check, { what, timeoutMs, intervalMs: 50 });
 }
 
 /** Fields the receiver tests read back through the gateway. */

@@ -1,5 +1,6 @@
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
-import { createServer, isIPv6, type Server, type Socket } from 'node:net';
+import { isIPv6, type Server, type Socket } from 'node:net';
+import { listenTcp } from '../../../lib/listen';
 import type { Logger } from 'pino';
 import { bindError as listenError } from '../../../lib/http';
 import { CounterSet, type NameserverCounters } from './counters';
@@ -120,15 +121,7 @@ export class Nameserver {
   }
 
   private listenTcp(host: string, port: number): Promise<Server> {
-    return new Promise((resolve, reject) => {
-      const server = createServer((socket) => this.onConnection(socket));
-      server.once('error', reject);
-      server.listen({ host, port, ipv6Only: false }, () => {
-        server.off('error', reject);
-        server.on('error', (err) => this.logger.error({ err }, 'TCP server error'));
-        resolve(server);
-      });
-    });
+    return listenTcp(host, port, (socket) => this.onConnection(socket), this.logger, 'TCP server');
   }
 
   private onDatagram(

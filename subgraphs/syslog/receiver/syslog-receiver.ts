@@ -1,5 +1,6 @@
 import { createSocket, type RemoteInfo, type Socket as UdpSocket } from 'node:dgram';
-import { createServer, isIPv6, type Server, type Socket } from 'node:net';
+import { isIPv6, type Server, type Socket } from 'node:net';
+import { listenTcp } from '../../../lib/listen';
 import type { Logger } from '../../../lib/log';
 import type { Transport } from '../models';
 import type { LogWriter } from '../storage/log-writer';
@@ -199,15 +200,13 @@ export class SyslogReceiver {
   }
 
   private listenTcp(host: string, port: number): Promise<Server> {
-    return new Promise((resolve, reject) => {
-      const server = createServer((socket) => this.onConnection(socket));
-      server.once('error', reject);
-      server.listen({ host, port, ipv6Only: false }, () => {
-        server.off('error', reject);
-        server.on('error', (err) => this.logger.error({ err }, 'syslog TCP server error'));
-        resolve(server);
-      });
-    });
+    return listenTcp(
+      host,
+      port,
+      (socket) => this.onConnection(socket),
+      this.logger,
+      'syslog TCP server',
+    );
   }
 
   private bindError(transport: string, port: number, cause: unknown): Error {
