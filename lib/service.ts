@@ -5,7 +5,7 @@ import type { Logger } from './log';
 import type { Store } from './store';
 import type { SubgraphSpec } from './subgraph/schema';
 
-/** What the runtime hands to every service it creates. */
+/** Shared parts the runtime passes to every service it creates. */
 export interface ServiceContext {
   store: Store;
   changes: ChangeFeed;
@@ -28,7 +28,7 @@ export interface ServiceInstance {
 }
 
 /**
- * A domain service as the runtime sees it. Registering one in bin/services.ts is all it takes
+ * A domain service as the runtime uses it. Registering one in bin/services.ts is all it takes
  * to run it as a subgraph of the gateway.
  */
 export interface ServiceDefinition<S extends SpecTable = SpecTable> {
@@ -36,7 +36,7 @@ export interface ServiceDefinition<S extends SpecTable = SpecTable> {
   description: string;
   /** Boot settings of the service, read from the environment with the platform's. */
   settings: S;
-  /** Setting that holds the port of the service's subgraph HTTP server. */
+  /** Setting that contains the port of the service's subgraph HTTP server. */
   graphqlPortSetting: keyof S & string;
   subgraph: SubgraphSpec;
   create(settings: SettingsOf<S>, context: ServiceContext): ServiceInstance;

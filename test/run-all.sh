@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Run the whole test suite twice: on the embedded store, then on MongoDB.
 #
-# The MongoDB run uses PAAS_TEST_MONGODB_URL when it is set; otherwise it builds and starts
-# the FerretDB wire-protocol server of test/mongodb-server on a loopback port and stops it at
+# The MongoDB run uses PAAS_TEST_MONGODB_URL when it is set. Otherwise it builds and starts
+# the FerretDB wire-protocol server of test/mongodb-server on a loopback port, and stops it at
 # the end. Missing Debian tools (kdig, dig, logger, rsyslogd, curl) are installed when running
 # as root.
 set -euo pipefail

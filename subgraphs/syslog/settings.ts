@@ -4,7 +4,7 @@ const KIB = 1024;
 const DAY_SECONDS = 86_400;
 
 /**
- * Longest retention age in seconds (100 years). It is above 2^31, so GraphQL carries the age as
+ * Maximum retention age in seconds (100 years). It is above 2^31, so GraphQL carries the age as
  * SafeInt, not Int; boot, `updateSyslogSettings` and the schema share this limit.
  */
 export const RETENTION_MAX_AGE_LIMIT = 100 * 365 * DAY_SECONDS;
@@ -78,7 +78,7 @@ export const syslogSettings = {
     env: 'PAAS_SYSLOG_BATCH_LATENCY',
     default: '200',
     unit: 'ms',
-    description: 'Longest time a received message waits before its batch is written.',
+    description: 'Maximum time a received message waits before its batch is written.',
     parse: integer(1, 60_000),
   },
   stopTimeout: {
